@@ -1,0 +1,13 @@
+//! lotstation: a lot-tracking scanning station for Linux edge boxes.
+//!
+//! # Layout
+//!
+//! The data path is Frame → Scan → Verdict → durable transaction → outbox
+//! (see `docs/` and the README):
+//!
+//! - [`ident`]: pure decoding of what a device delivered into identifiers:
+//!   AIM symbology identifiers, GS1 element strings, GS1 Digital Link URIs,
+//!   EPC tag data, and the station's own internal codes. No I/O.
+//! - `cli` (in the binary): the `lotstation` command line over the library.
+
+pub mod ident;

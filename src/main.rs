@@ -1,0 +1,3 @@
+//! The `lotstation` command.
+
+fn main() {}

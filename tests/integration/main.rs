@@ -1,0 +1,1 @@
+//! Integration tests: one binary (see the README's test command).

@@ -7,7 +7,10 @@
 pub mod ai;
 mod ai_table;
 pub mod check_digit;
+mod codes;
+pub mod element_string;
 pub mod error;
+mod lint;
 pub mod symbology;
 
 pub use error::{ErrorKind, IdentError};

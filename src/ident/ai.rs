@@ -206,14 +206,14 @@ pub fn entry(ai: &str) -> Option<&'static AiEntry> {
 
 /// The entry whose AI is a prefix of `data` (which starts with the AI digits).
 pub fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
-    if let Some(four) = data.get(..4) {
-        if four.iter().all(u8::is_ascii_digit) {
-            let n = four
-                .iter()
-                .fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-            let slot = *INDEX.get(n)?;
-            return TABLE.get(usize::from(slot).checked_sub(1)?);
-        }
+    if let Some(four) = data.get(..4)
+        && four.iter().all(u8::is_ascii_digit)
+    {
+        let n = four
+            .iter()
+            .fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+        let slot = *INDEX.get(n)?;
+        return TABLE.get(usize::from(slot).checked_sub(1)?);
     }
     // Fewer than four digits available: try each AI length.
     (2..=4).find_map(|len| {
@@ -301,10 +301,10 @@ mod tests {
                 "AI {}",
                 e.ai
             );
-            if let Some(total) = predefined_len_by_prefix(e.ai.as_bytes()) {
-                if e.predefined {
-                    assert_eq!(e.ai.len() + e.max_len(), total, "AI {}", e.ai);
-                }
+            if let Some(total) = predefined_len_by_prefix(e.ai.as_bytes())
+                && e.predefined
+            {
+                assert_eq!(e.ai.len() + e.max_len(), total, "AI {}", e.ai);
             }
             if e.predefined {
                 assert_eq!(

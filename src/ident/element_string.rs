@@ -793,10 +793,13 @@ fn lost_separator_warnings(es: &mut ElementString) {
             }
         }
         // "...21<serial>" inside a lot number on a serialised label with no (21) of its own.
-        if ai == "10" && has_gtin && !has_serial {
-            if let Some(i) = v.windows(2).skip(1).position(|w| w == b"21").map(|i| i + 1) {
-                if v.len() - i - 2 >= 6 {
-                    found.push(Warning {
+        if ai == "10"
+            && has_gtin
+            && !has_serial
+            && let Some(i) = v.windows(2).skip(1).position(|w| w == b"21").map(|i| i + 1)
+            && v.len() - i - 2 >= 6
+        {
+            found.push(Warning {
                         kind: WarningKind::PossibleLostSeparator,
                         ai: Some(ai.to_owned()),
                         message: format!(
@@ -805,8 +808,6 @@ fn lost_separator_warnings(es: &mut ElementString) {
                             v.len() - i - 2
                         ),
                     });
-                }
-            }
         }
     }
     es.warnings.extend(found);

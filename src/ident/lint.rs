@@ -72,7 +72,7 @@ fn cset64(v: &[u8]) -> Lint {
             ),
         );
     }
-    if pads > 2 || (pads > 0 && v.len() % 3 != 0) {
+    if pads > 2 || (pads > 0 && !v.len().is_multiple_of(3)) {
         return fail(
             ErrorKind::BadCharacter,
             body_len,
@@ -283,7 +283,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -517,7 +519,7 @@ fn media_type(v: &[u8]) -> Lint {
 }
 
 fn piece_of_total(v: &[u8]) -> Lint {
-    if v.is_empty() || v.len() % 2 != 0 {
+    if v.is_empty() || !v.len().is_multiple_of(2) {
         return fail(
             ErrorKind::BadComponent,
             0,

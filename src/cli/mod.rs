@@ -1,0 +1,40 @@
+//! Subcommands of the `lotstation` command line.
+//!
+//! Exit codes: 0 success; 1 the input was processed but rejected (e.g. a scan
+//! that does not decode); 2 usage or environment errors (bad arguments,
+//! unreadable files).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub(crate) mod out;
+mod parse;
+
+/// The input was processed and found invalid.
+pub const EXIT_REJECTED: u8 = 1;
+/// Usage or environment error.
+pub const EXIT_FAILURE: u8 = 2;
+
+/// lotstation turns a Linux box next to a production line or a receiving dock
+/// into a lot-tracking scanning station: it reads barcode scanners and RFID
+/// portals, decodes GS1 identifiers, validates lot moves against a local
+/// store and syncs them to the central server.
+#[derive(Debug, Parser)]
+#[command(name = "lotstation", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Parse(parse::ParseArgs),
+}
+
+/// Run the chosen subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Parse(args) => parse::run(args),
+    }
+}

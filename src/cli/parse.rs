@@ -1,0 +1,418 @@
+//! `lotstation parse`: decode scans the way a station would, for people
+//! checking a label and for batch checks of captured scans.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+
+use lotstation::ident::{self, AimId, DecodeOptions, Decoded, IdentError};
+
+use super::{EXIT_REJECTED, out};
+
+/// Decode one scan (or many, with --jsonl) into GS1 AIs and check them.
+///
+/// DATA is what a scanner sends: the AIM symbology identifier (e.g. ]C1 for
+/// GS1-128, ]d2 for GS1 DataMatrix, ]Q1 for a QR code) followed by the data,
+/// with the GS character (0x1D) as FNC1 separator. Because GS is hard to type,
+/// `{GS}`, `<GS>` and `\x1d` in DATA stand for it. Also accepted without an
+/// AIM prefix: the bracketed form `(01)09506000134352(10)ABC` and a GS1
+/// Digital Link URI `https://...`. Anything else without a prefix is refused
+/// as ambiguous unless --assume-symbology says what it is.
+///
+/// Examples:
+///
+///   lotstation parse ']C10109506000134352172612311012345A{GS}21S0001'
+///
+///   lotstation parse '(01)09506000134352(17)261231(10)ABC'
+///
+///   lotstation parse --json 'https://id.example.com/01/09506000134352/10/ABC?17=261231'
+///
+///   lotstation parse --jsonl < scans.jsonl > results.jsonl
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ParseArgs {
+    /// The scan; read from standard input when absent (one scan, trailing newline removed).
+    data: Option<String>,
+
+    /// Print one JSON object instead of the human-readable report.
+    #[arg(long, conflicts_with = "jsonl")]
+    json: bool,
+
+    /// Batch mode: read one JSON string per line on stdin (the raw scan, with
+    /// control characters escaped, e.g. "]C1010950...\u001d21S1"), write one
+    /// JSON object per line on stdout.
+    #[arg(long, conflicts_with = "data")]
+    jsonl: bool,
+
+    /// Treat data without an AIM prefix as this symbology, e.g. ]C1 or ]d2.
+    #[arg(long, value_name = "ID")]
+    assume_symbology: Option<AimId>,
+
+    /// Accept AIs missing from lotstation's table when their length is known (warning instead of error).
+    #[arg(long)]
+    permit_unknown_ais: bool,
+
+    /// Accept GTIN-8/12/13 in Digital Link paths (padded to 14 digits).
+    #[arg(long)]
+    permit_zero_suppressed_gtin: bool,
+
+    /// Do not check that AIs have their required partners (e.g. a lot (10) needs a GTIN (01)).
+    #[arg(long)]
+    no_requisites: bool,
+
+    /// Report EAN/UPC (]E0, ]E3, ]E4) and ITF-14 (]I1) scans as plain data instead of GTIN (01).
+    #[arg(long)]
+    no_retail_gtin: bool,
+
+    /// Largest scan accepted, in bytes; longer input is refused before parsing.
+    #[arg(long, value_name = "BYTES", default_value_t = ident::DEFAULT_MAX_INPUT_LEN)]
+    max_input_bytes: usize,
+}
+
+impl ParseArgs {
+    fn options(&self) -> DecodeOptions {
+        let mut o = DecodeOptions {
+            max_input_len: self.max_input_bytes,
+            assume_symbology: self.assume_symbology,
+            ean_as_gtin: !self.no_retail_gtin,
+            itf14_as_gtin: !self.no_retail_gtin,
+            ..DecodeOptions::default()
+        };
+        o.dl.permit_zero_suppressed_gtin = self.permit_zero_suppressed_gtin;
+        o.dl.ais.permit_unknown_ais = self.permit_unknown_ais;
+        o.dl.ais.check_requisites = !self.no_requisites;
+        o
+    }
+}
+
+/// Replace the typing aids for GS in a command-line argument.
+fn unescape_gs(s: &str) -> Vec<u8> {
+    s.replace("{GS}", "\x1d")
+        .replace("<GS>", "\x1d")
+        .replace("\\x1d", "\x1d")
+        .replace("\\x1D", "\x1d")
+        .into_bytes()
+}
+
+pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
+    let opts = args.options();
+    if args.jsonl {
+        return run_jsonl(&opts);
+    }
+    let data = match &args.data {
+        Some(d) => unescape_gs(d),
+        None => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+                .context("reading the scan from standard input")?;
+            while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                buf.pop();
+            }
+            buf
+        }
+    };
+    let result = ident::decode(&data, &opts);
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut stdout, &JsonResult::from(&result))?;
+        writeln!(stdout)?;
+    } else {
+        match &result {
+            Ok(d) => write_human(&mut stdout, d)?,
+            Err(e) => {
+                drop(stdout);
+                write_human_error(&data, e)?;
+            }
+        }
+    }
+    Ok(if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_REJECTED)
+    })
+}
+
+fn run_jsonl(opts: &DecodeOptions) -> anyhow::Result<ExitCode> {
+    let stdin = std::io::stdin().lock();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, stdin);
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut line = String::new();
+    let mut lineno = 0usize;
+    // A line may be long, but not unboundedly: a scan is at most
+    // max_input_len bytes, and JSON escaping at most sextuples it.
+    let max_line = opts.max_input_len.saturating_mul(6).saturating_add(64);
+    loop {
+        line.clear();
+        let n = std::io::Read::take(&mut reader, max_line as u64 + 1)
+            .read_line(&mut line)
+            .with_context(|| format!("reading line {} of standard input", lineno + 1))?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        if n > max_line && !line.ends_with('\n') {
+            // Skip the rest of an over-long line and report it.
+            let mut sink = Vec::new();
+            reader
+                .read_until(b'\n', &mut sink)
+                .context("reading standard input")?;
+            write_line_error(
+                &mut w,
+                lineno,
+                "input_too_long",
+                "line is longer than any scan can be",
+            )?;
+            continue;
+        }
+        if text.is_empty() {
+            write_line_error(
+                &mut w,
+                lineno,
+                "bad_jsonl_line",
+                "empty line; expected a JSON string",
+            )?;
+            continue;
+        }
+        match serde_json::from_str::<String>(text) {
+            Ok(scan) => {
+                let r = ident::decode(scan.as_bytes(), opts);
+                serde_json::to_writer(&mut w, &JsonResult::from(&r))?;
+                w.write_all(b"\n")?;
+            }
+            Err(e) => write_line_error(
+                &mut w,
+                lineno,
+                "bad_jsonl_line",
+                &format!("not a JSON string: {e}"),
+            )?,
+        }
+    }
+    w.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_line_error(
+    w: &mut impl Write,
+    line: usize,
+    kind: &str,
+    message: &str,
+) -> anyhow::Result<()> {
+    let v = JsonResult::Err {
+        ok: false,
+        error: JsonError {
+            kind,
+            message,
+            ai: None,
+            position: 0,
+            line: Some(line),
+        },
+    };
+    serde_json::to_writer(&mut *w, &v)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonWarning<'a> {
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai: Option<&'a str>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    kind: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai: Option<&'a str>,
+    position: usize,
+    /// Input line number, for batch-mode errors about the line itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonResult<'a> {
+    Ok {
+        ok: bool,
+        #[serde(rename = "type")]
+        kind: &'static str,
+        symbology: Option<String>,
+        ais: Vec<[&'a str; 2]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stem: Option<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ignored_query: Vec<[&'a str; 2]>,
+        warnings: Vec<JsonWarning<'a>>,
+    },
+    Err {
+        ok: bool,
+        error: JsonError<'a>,
+    },
+}
+
+impl<'a> From<&'a Result<Decoded, IdentError>> for JsonResult<'a> {
+    fn from(r: &'a Result<Decoded, IdentError>) -> Self {
+        match r {
+            Ok(d) => {
+                let es = d.element_string();
+                let ais = es
+                    .map(|es| es.iter().map(|(a, v)| [a, v]).collect())
+                    .unwrap_or_default();
+                let warnings = es
+                    .map(|es| {
+                        es.warnings()
+                            .iter()
+                            .map(|w| JsonWarning {
+                                kind: w.kind.as_str(),
+                                ai: w.ai.as_deref(),
+                                message: &w.message,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let (kind, text, stem, ignored_query) = match d {
+                    Decoded::Gs1 { .. } => ("gs1", None, None, Vec::new()),
+                    Decoded::DigitalLink { link, .. } => (
+                        "digital_link",
+                        None,
+                        Some(link.stem.as_str()),
+                        link.ignored
+                            .iter()
+                            .map(|(k, v)| [k.as_str(), v.as_deref().unwrap_or("")])
+                            .collect(),
+                    ),
+                    Decoded::Plain { text, .. } => ("plain", Some(text.as_str()), None, Vec::new()),
+                };
+                JsonResult::Ok {
+                    ok: true,
+                    kind,
+                    symbology: d.symbology().map(|s| s.to_string()),
+                    ais,
+                    text,
+                    stem,
+                    ignored_query,
+                    warnings,
+                }
+            }
+            Err(e) => JsonResult::Err {
+                ok: false,
+                error: JsonError {
+                    kind: e.kind.as_str(),
+                    message: &e.message,
+                    ai: e.ai.as_deref(),
+                    position: e.position,
+                    line: None,
+                },
+            },
+        }
+    }
+}
+
+fn write_human(w: &mut impl Write, d: &Decoded) -> anyhow::Result<()> {
+    let sym = match d.symbology() {
+        Some(s) => format!("{} ({s})", s.name()),
+        None => "no symbology identifier".to_owned(),
+    };
+    match d {
+        Decoded::Plain { text, .. } => {
+            writeln!(w, "{sym}: plain data, not GS1")?;
+            writeln!(w, "  {text}")?;
+            return Ok(());
+        }
+        Decoded::Gs1 { .. } => writeln!(w, "{sym}: GS1 element string")?,
+        Decoded::DigitalLink { link, .. } => {
+            writeln!(w, "{sym}: GS1 Digital Link at {}{}", link.origin, link.stem)?;
+        }
+    }
+    let Some(es) = d.element_string() else {
+        return Ok(());
+    };
+    for (i, (ai, value)) in es.iter().enumerate() {
+        let title = es.entry_at(i).map_or("(unknown AI)", |e| e.title);
+        let note = describe(ai, value)
+            .map(|n| format!("  = {n}"))
+            .unwrap_or_default();
+        writeln!(w, "  ({ai}) {title:<24} {value}{note}")?;
+    }
+    for warn in es.warnings() {
+        writeln!(w, "warning: {}: {}", warn.kind.as_str(), warn.message)?;
+    }
+    writeln!(w, "bracketed: {}", es.to_bracketed())?;
+    Ok(())
+}
+
+fn write_human_error(data: &[u8], e: &IdentError) -> anyhow::Result<()> {
+    let mut w = std::io::stderr().lock();
+    writeln!(w, "rejected: {}: {}", e.kind, e.message)?;
+    let (shown, cols) = out::visible(data);
+    let col = cols.get(e.position).or(cols.last()).copied().unwrap_or(0);
+    writeln!(w, "  {shown}")?;
+    writeln!(w, "  {}^ byte {}", " ".repeat(col), e.position)?;
+    Ok(())
+}
+
+/// A short reading of a value for a person: dates and decimal quantities.
+fn describe(ai: &str, value: &str) -> Option<String> {
+    let b = ai.as_bytes();
+    match (b, value.len()) {
+        ([b'1', b'1' | b'2' | b'3' | b'5' | b'6' | b'7'], 6) => {
+            let (yy, rest) = value.split_at(2);
+            let (mm, dd) = rest.split_at(2);
+            let year = if yy.parse::<u32>().ok()? >= 72 {
+                format!("19{yy}")
+            } else {
+                format!("20{yy}")
+            };
+            Some(if dd == "00" {
+                format!("{year}-{mm} (end of month)")
+            } else {
+                format!("{year}-{mm}-{dd}")
+            })
+        }
+        ([b'3', b'1'..=b'6', _, d], 6) if d.is_ascii_digit() => {
+            let places = usize::from(d - b'0');
+            let n = value.trim_start_matches('0');
+            let padded = format!("{n:0>width$}", width = places + 1);
+            let (int, frac) = padded.split_at(padded.len() - places);
+            Some(if frac.is_empty() {
+                int.to_owned()
+            } else {
+                format!("{int}.{frac}")
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_described_for_people() {
+        assert_eq!(describe("17", "261231").as_deref(), Some("2026-12-31"));
+        assert_eq!(
+            describe("15", "260200").as_deref(),
+            Some("2026-02 (end of month)")
+        );
+        assert_eq!(describe("11", "991231").as_deref(), Some("1999-12-31"));
+        assert_eq!(describe("3103", "001250").as_deref(), Some("1.250"));
+        assert_eq!(describe("3100", "000042").as_deref(), Some("42"));
+        assert_eq!(describe("3102", "000005").as_deref(), Some("0.05"));
+        assert_eq!(describe("10", "ABC"), None);
+    }
+
+    #[test]
+    fn gs_typing_aids_are_replaced() {
+        assert_eq!(unescape_gs("a{GS}b<GS>c\\x1dd"), b"a\x1db\x1dc\x1dd");
+    }
+}

@@ -233,3 +233,18 @@ impl fmt::Display for IdentError {
 }
 
 impl std::error::Error for IdentError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_documented_and_unique() {
+        let doc = include_str!("../../docs/ident.md");
+        let mut seen = std::collections::HashSet::new();
+        for k in ErrorKind::ALL {
+            assert!(seen.insert(k.as_str()), "duplicate kind string {k}");
+            assert!(doc.contains(&format!("| `{}` |", k.as_str())), "docs/ident.md does not document {k}");
+        }
+    }
+}

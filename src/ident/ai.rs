@@ -198,29 +198,35 @@ static INDEX: LazyLock<Box<[u16]>> = LazyLock::new(|| {
 
 /// The entry for exactly this AI.
 pub fn entry(ai: &str) -> Option<&'static AiEntry> {
-    TABLE
-        .binary_search_by(|e| e.ai.cmp(ai))
-        .ok()
-        .and_then(|i| TABLE.get(i))
+    let b = ai.as_bytes();
+    if !(2..=4).contains(&b.len()) {
+        return None;
+    }
+    lookup_prefix(b).filter(|e| e.ai.len() == b.len())
 }
 
 /// The entry whose AI is a prefix of `data` (which starts with the AI digits).
 pub fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
-    if let Some(four) = data.get(..4)
-        && four.iter().all(u8::is_ascii_digit)
-    {
-        let n = four
-            .iter()
-            .fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-        let slot = *INDEX.get(n)?;
-        return TABLE.get(usize::from(slot).checked_sub(1)?);
+    // Leading digits (up to four) select the index slot; the missing ones count
+    // as '0'. The entry found is valid only if its AI fits in the digits present.
+    let mut n = 0usize;
+    let mut digits = 0usize;
+    for &b in data.iter().take(4) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n * 10 + usize::from(b - b'0');
+        digits += 1;
     }
-    // Fewer than four digits available: try each AI length.
-    (2..=4).find_map(|len| {
-        let prefix = data.get(..len)?;
-        let s = std::str::from_utf8(prefix).ok()?;
-        entry(s)
-    })
+    if digits < 2 {
+        return None;
+    }
+    for _ in digits..4 {
+        n *= 10;
+    }
+    let slot = *INDEX.get(n)?;
+    let entry = TABLE.get(usize::from(slot).checked_sub(1)?)?;
+    (entry.ai.len() <= digits).then_some(entry)
 }
 
 /// Length of an AI starting with the two digits `prefix`, per the GS1 General

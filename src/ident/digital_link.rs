@@ -138,16 +138,13 @@ fn ai_of(seg: &[u8]) -> Option<&'static AiEntry> {
 }
 
 /// True if `seq` (key, then qualifiers) is a valid key-qualifier sequence.
-fn valid_sequence(seq: &[&str]) -> bool {
-    let Some((key, quals)) = seq.split_first() else {
-        return false;
-    };
-    let Some(alts) = ai::entry(key).and_then(|e| e.dl_key) else {
+fn valid_sequence<'a>(mut seq: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let Some(alts) = seq.next().and_then(ai::entry).and_then(|e| e.dl_key) else {
         return false;
     };
     alts.iter().any(|alt| {
         let mut it = alt.iter();
-        quals.iter().all(|q| it.any(|a| a == q))
+        seq.clone().all(|q| it.any(|a| *a == q))
     })
 }
 
@@ -236,7 +233,7 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
         es.push(entry.ai, &decoded, *ai_pos, *v_pos, &opts.ais)?;
         path_seq.push(entry.ai);
     }
-    if !valid_sequence(&path_seq) {
+    if !valid_sequence(path_seq.iter().copied()) {
         return Err(dl_err(
             path_base,
             format!(
@@ -311,9 +308,13 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
                 ));
             }
             for k in 1..=path_seq.len() {
-                let mut trial = path_seq.clone();
-                trial.insert(k, entry.ai);
-                if valid_sequence(&trial) {
+                let (before, after) = path_seq.split_at(k);
+                let trial = before
+                    .iter()
+                    .chain(std::iter::once(&entry.ai))
+                    .chain(after)
+                    .copied();
+                if valid_sequence(trial) {
                     return Err(IdentError::at_ai(
                         ErrorKind::BadDigitalLink,
                         entry.ai,

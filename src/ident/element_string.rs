@@ -132,6 +132,16 @@ struct Field {
     pos: u32,
 }
 
+impl Field {
+    /// The AI as text; the table's own string for known AIs (no re-validation).
+    fn ai_str(&self) -> &str {
+        match self.entry {
+            Some(e) => e.ai,
+            None => self.ai.as_str(),
+        }
+    }
+}
+
 /// A validated GS1 element string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ElementString {
@@ -169,14 +179,14 @@ impl ElementString {
 
     /// The fields in order, as (AI, value).
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.fields.iter().map(|f| (f.ai.as_str(), self.value(f)))
+        self.fields.iter().map(|f| (f.ai_str(), self.value(f)))
     }
 
     /// The value of the first field with this AI.
     pub fn get(&self, ai: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|f| f.ai.as_str() == ai)
+            .find(|f| f.ai_str() == ai)
             .map(|f| self.value(f))
     }
 
@@ -248,42 +258,11 @@ impl ElementString {
         Ok(())
     }
 
-    fn append(
-        &mut self,
-        ai: AiCode,
-        entry: Option<&'static AiEntry>,
-        value: &[u8],
-        pos: usize,
-    ) -> Result<(), IdentError> {
-        if self.fields.len() >= MAX_FIELDS {
-            return Err(too_many(pos));
-        }
-        // Values passed their character-set check, so they are ASCII.
-        let text = std::str::from_utf8(value).map_err(|_| {
-            IdentError::at_ai(
-                ErrorKind::BadCharacter,
-                ai.as_str(),
-                pos,
-                "value is not ASCII",
-            )
-        })?;
-        let start = self.buf.len();
-        self.buf.push_str(text);
-        self.fields.push(Field {
-            ai,
-            entry,
-            start: start as u32,
-            end: self.buf.len() as u32,
-            pos: pos as u32,
-        });
-        Ok(())
-    }
-
     /// Check the association rules between fields: repeated AIs, forbidden
     /// pairs, required partners and the digital-signature serial rule.
     pub fn check_associations(&self, opts: &Options) -> Result<(), IdentError> {
         for (i, f) in self.fields.iter().enumerate() {
-            let ai = f.ai.as_str();
+            let ai = f.ai_str();
             for g in self.fields.iter().skip(i + 1) {
                 if g.ai == f.ai && self.value(g) != self.value(f) {
                     return Err(IdentError::at_ai(
@@ -301,12 +280,12 @@ impl ElementString {
         }
         for f in &self.fields {
             let Some(entry) = f.entry else { continue };
-            let ai = f.ai.as_str();
+            let ai = f.ai_str();
             for pattern in entry.ex {
                 if let Some(g) = self
                     .fields
                     .iter()
-                    .find(|g| g.ai != f.ai && ai::matches_pattern(g.ai.as_str(), pattern))
+                    .find(|g| g.ai != f.ai && ai::matches_pattern(g.ai_str(), pattern))
                 {
                     return Err(IdentError::at_ai(
                         ErrorKind::ForbiddenPair,
@@ -314,7 +293,7 @@ impl ElementString {
                         g.pos as usize,
                         format!(
                             "AI ({ai}) must not appear together with AI ({})",
-                            g.ai.as_str()
+                            g.ai_str()
                         ),
                     ));
                 }
@@ -328,11 +307,11 @@ impl ElementString {
                         group.iter().all(|p| {
                             self.fields
                                 .iter()
-                                .any(|g| ai::matches_pattern(g.ai.as_str(), p))
+                                .any(|g| ai::matches_pattern(g.ai_str(), p))
                         })
                     });
                     if !holds {
-                        let ai = f.ai.as_str();
+                        let ai = f.ai_str();
                         return Err(IdentError::at_ai(
                             ErrorKind::MissingRequired,
                             ai,
@@ -348,7 +327,7 @@ impl ElementString {
                 let Some(entry) = f.entry else { continue };
                 let serialisable = matches!(entry.ai, "253" | "255" | "8003");
                 if serialisable && self.value(f).len() == entry.min_len() {
-                    let ai = f.ai.as_str();
+                    let ai = f.ai_str();
                     return Err(IdentError::at_ai(
                         ErrorKind::MissingRequired,
                         ai,
@@ -369,7 +348,7 @@ impl ElementString {
         let mut out = String::with_capacity(self.buf.len() + self.fields.len() * 5);
         let last = self.fields.len().saturating_sub(1);
         for (i, f) in self.fields.iter().enumerate() {
-            out.push_str(f.ai.as_str());
+            out.push_str(f.ai_str());
             out.push_str(self.value(f));
             if i < last && !f.entry.is_some_and(|e| e.predefined) {
                 out.push(char::from(GS));
@@ -383,7 +362,7 @@ impl ElementString {
         let mut out = String::with_capacity(self.buf.len() + self.fields.len() * 6);
         for f in &self.fields {
             out.push('(');
-            out.push_str(f.ai.as_str());
+            out.push_str(f.ai_str());
             out.push(')');
             for ch in self.value(f).chars() {
                 if ch == '(' {
@@ -401,7 +380,7 @@ impl ElementString {
     ) -> impl Iterator<Item = (&str, &str, Option<&'static AiEntry>)> {
         self.fields
             .iter()
-            .map(|f| (f.ai.as_str(), self.value(f), f.entry))
+            .map(|f| (f.ai_str(), self.value(f), f.entry))
     }
 }
 
@@ -518,8 +497,20 @@ pub fn parse_raw(data: &[u8], base: usize, opts: &Options) -> Result<ElementStri
             "no GS1 data after the symbology identifier",
         ));
     }
+    // Every GS1 character set is ASCII: check the encoding once, keep the input
+    // as the value buffer, and let fields point into it (no per-field copies).
+    let text = std::str::from_utf8(data).map_err(|e| {
+        IdentError::new(
+            ErrorKind::BadCharacter,
+            base + e.valid_up_to(),
+            format!(
+                "byte {} is not allowed in GS1 data (ASCII only)",
+                show_byte(data.get(e.valid_up_to()).copied().unwrap_or(0))
+            ),
+        )
+    })?;
     let mut es = ElementString {
-        buf: String::with_capacity(data.len()),
+        buf: text.to_owned(),
         fields: Vec::with_capacity(8),
         warnings: Vec::new(),
     };
@@ -541,11 +532,10 @@ pub fn parse_raw(data: &[u8], base: usize, opts: &Options) -> Result<ElementStri
         let ai_len = usize::from(code.len);
         let vstart = p + ai_len;
         let after = data.get(vstart..).unwrap_or_default();
-        let to_gs = after.iter().position(|&b| b == GS).unwrap_or(after.len());
-        let vlen = match fixed_len {
-            Some(n) => to_gs.min(n),
-            None => to_gs,
-        };
+        // A fixed-length value needs only its own bytes looked at.
+        let window = fixed_len.map_or(after, |n| after.get(..n).unwrap_or(after));
+        let to_gs = window.iter().position(|&b| b == GS).unwrap_or(window.len());
+        let vlen = to_gs;
         let value = after.get(..vlen).unwrap_or_default();
         match (entry, fixed_len) {
             (Some(e), None) if vlen > e.max_len() => {
@@ -564,7 +554,7 @@ pub fn parse_raw(data: &[u8], base: usize, opts: &Options) -> Result<ElementStri
                 ));
             }
             (Some(e), Some(n)) if vlen < n => {
-                let why = if to_gs < after.len() {
+                let why = if to_gs < window.len() {
                     " (a GS separator cuts it short)"
                 } else {
                     ""
@@ -582,7 +572,8 @@ pub fn parse_raw(data: &[u8], base: usize, opts: &Options) -> Result<ElementStri
             }
             _ => {}
         }
-        es.push_checked(code, entry, value, base + p, base + vstart)?;
+        es.check_value(code, entry, value, base + vstart)?;
+        es.add_field(code, entry, vstart, vstart + vlen, base + p)?;
         p = vstart + vlen;
         if data.get(p) == Some(&GS) {
             p += 1;
@@ -596,12 +587,11 @@ pub fn parse_raw(data: &[u8], base: usize, opts: &Options) -> Result<ElementStri
 }
 
 impl ElementString {
-    fn push_checked(
-        &mut self,
+    fn check_value(
+        &self,
         code: AiCode,
         entry: Option<&'static AiEntry>,
         value: &[u8],
-        pos: usize,
         value_pos: usize,
     ) -> Result<(), IdentError> {
         if value.is_empty() {
@@ -614,10 +604,54 @@ impl ElementString {
             ));
         }
         match entry {
-            Some(e) => validate_value(e, value, value_pos)?,
-            None => validate_unknown(code, value, value_pos)?,
+            Some(e) => validate_value(e, value, value_pos),
+            None => validate_unknown(code, value, value_pos),
         }
-        self.append(code, entry, value, pos)
+    }
+
+    fn push_checked(
+        &mut self,
+        code: AiCode,
+        entry: Option<&'static AiEntry>,
+        value: &[u8],
+        pos: usize,
+        value_pos: usize,
+    ) -> Result<(), IdentError> {
+        self.check_value(code, entry, value, value_pos)?;
+        // Checked values are ASCII (every GS1 character set is).
+        let text = std::str::from_utf8(value).map_err(|_| {
+            IdentError::at_ai(
+                ErrorKind::BadCharacter,
+                code.as_str(),
+                value_pos,
+                "value is not ASCII",
+            )
+        })?;
+        let start = self.buf.len();
+        self.buf.push_str(text);
+        self.add_field(code, entry, start, self.buf.len(), pos)
+    }
+
+    /// Record a field whose (checked) value is `buf[start..end]`.
+    fn add_field(
+        &mut self,
+        ai: AiCode,
+        entry: Option<&'static AiEntry>,
+        start: usize,
+        end: usize,
+        pos: usize,
+    ) -> Result<(), IdentError> {
+        if self.fields.len() >= MAX_FIELDS {
+            return Err(too_many(pos));
+        }
+        self.fields.push(Field {
+            ai,
+            entry,
+            start: start as u32,
+            end: end as u32,
+            pos: pos as u32,
+        });
+        Ok(())
     }
 }
 
@@ -770,7 +804,7 @@ fn lost_separator_warnings(es: &mut ElementString) {
             continue;
         }
         let v = es.value(f).as_bytes();
-        let ai = f.ai.as_str();
+        let ai = f.ai_str();
         // "...17YYMMDD" at the end of a value: an expiry (or other date) that lost its GS.
         if v.len() > 8 {
             let (head, tail) = v.split_at(v.len() - 8);

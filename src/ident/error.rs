@@ -244,7 +244,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for k in ErrorKind::ALL {
             assert!(seen.insert(k.as_str()), "duplicate kind string {k}");
-            assert!(doc.contains(&format!("| `{}` |", k.as_str())), "docs/ident.md does not document {k}");
+            assert!(
+                doc.contains(&format!("| `{}` |", k.as_str())),
+                "docs/ident.md does not document {k}"
+            );
         }
     }
 }

@@ -37,7 +37,9 @@ impl Cset {
                 | b'/' | b'0'..=b'9' | b':' | b';' | b'<' | b'=' | b'>' | b'?' | b'A'..=b'Z' | b'_'
                 | b'a'..=b'z'),
             Cset::Cset39 => matches!(b, b'#' | b'-' | b'/' | b'0'..=b'9' | b'A'..=b'Z'),
-            Cset::Cset64 => matches!(b, b'-' | b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z' | b'='),
+            Cset::Cset64 => {
+                matches!(b, b'-' | b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z' | b'=')
+            }
         }
     }
 
@@ -55,7 +57,10 @@ impl Cset {
 /// A content check named by the GS1 Barcode Syntax Dictionary ("linter").
 /// The checks themselves are in `lint.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs, reason = "each variant is the dictionary's linter of the same name")]
+#[allow(
+    missing_docs,
+    reason = "each variant is the dictionary's linter of the same name"
+)]
 pub enum Linter {
     Csum,
     CsumAlpha,
@@ -201,14 +206,14 @@ pub fn entry(ai: &str) -> Option<&'static AiEntry> {
 
 /// The entry whose AI is a prefix of `data` (which starts with the AI digits).
 pub fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
-    if let Some(four) = data.get(..4) {
-        if four.iter().all(u8::is_ascii_digit) {
-            let n = four
-                .iter()
-                .fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-            let slot = *INDEX.get(n)?;
-            return TABLE.get(usize::from(slot).checked_sub(1)?);
-        }
+    if let Some(four) = data.get(..4)
+        && four.iter().all(u8::is_ascii_digit)
+    {
+        let n = four
+            .iter()
+            .fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+        let slot = *INDEX.get(n)?;
+        return TABLE.get(usize::from(slot).checked_sub(1)?);
     }
     // Fewer than four digits available: try each AI length.
     (2..=4).find_map(|len| {
@@ -223,9 +228,7 @@ pub fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
 /// when unknown AIs are permitted.
 pub fn ai_len_by_prefix(prefix: &[u8]) -> Option<usize> {
     let two = match prefix {
-        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => {
-            (a - b'0') * 10 + (b - b'0')
-        }
+        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => (a - b'0') * 10 + (b - b'0'),
         _ => return None,
     };
     Some(match two {
@@ -242,9 +245,7 @@ pub fn ai_len_by_prefix(prefix: &[u8]) -> Option<usize> {
 /// in the table when unknown AIs are permitted.
 pub fn predefined_len_by_prefix(prefix: &[u8]) -> Option<usize> {
     let two = match prefix {
-        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => {
-            (a - b'0') * 10 + (b - b'0')
-        }
+        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => (a - b'0') * 10 + (b - b'0'),
         _ => return None,
     };
     // Total length of AI plus data, as tabulated.
@@ -275,7 +276,12 @@ mod tests {
     #[test]
     fn table_is_sorted_and_prefix_free() {
         for pair in TABLE.windows(2) {
-            assert!(pair[0].ai < pair[1].ai, "{} before {}", pair[0].ai, pair[1].ai);
+            assert!(
+                pair[0].ai < pair[1].ai,
+                "{} before {}",
+                pair[0].ai,
+                pair[1].ai
+            );
         }
         for a in TABLE {
             for b in TABLE {
@@ -289,14 +295,24 @@ mod tests {
     #[test]
     fn table_agrees_with_the_prefix_length_tables() {
         for e in TABLE {
-            assert_eq!(ai_len_by_prefix(e.ai.as_bytes()), Some(e.ai.len()), "AI {}", e.ai);
-            if let Some(total) = predefined_len_by_prefix(e.ai.as_bytes()) {
-                if e.predefined {
-                    assert_eq!(e.ai.len() + e.max_len(), total, "AI {}", e.ai);
-                }
+            assert_eq!(
+                ai_len_by_prefix(e.ai.as_bytes()),
+                Some(e.ai.len()),
+                "AI {}",
+                e.ai
+            );
+            if let Some(total) = predefined_len_by_prefix(e.ai.as_bytes())
+                && e.predefined
+            {
+                assert_eq!(e.ai.len() + e.max_len(), total, "AI {}", e.ai);
             }
             if e.predefined {
-                assert_eq!(e.min_len(), e.max_len(), "predefined AI {} must be fixed", e.ai);
+                assert_eq!(
+                    e.min_len(),
+                    e.max_len(),
+                    "predefined AI {} must be fixed",
+                    e.ai
+                );
             }
         }
     }

@@ -7,8 +7,10 @@
 pub mod ai;
 mod ai_table;
 pub mod check_digit;
+pub mod epc;
 pub mod error;
 pub mod symbology;
 
+pub use epc::{Epc, EpcScheme};
 pub use error::{ErrorKind, IdentError};
 pub use symbology::{AimId, Carrier};

@@ -48,7 +48,10 @@ const PRIMES: [u32; 41] = [
 ];
 
 fn cset82_value(b: u8) -> Option<u32> {
-    CSET82.iter().position(|&c| c == b).and_then(|p| u32::try_from(p).ok())
+    CSET82
+        .iter()
+        .position(|&c| c == b)
+        .and_then(|p| u32::try_from(p).ok())
 }
 
 /// The two check characters for a CSET 82 key body (without the pair), or

@@ -223,7 +223,11 @@ impl fmt::Display for IdentError {
                 "{} (AI {ai}, at byte {}): {}",
                 self.kind, self.position, self.message
             ),
-            None => write!(f, "{} (at byte {}): {}", self.kind, self.position, self.message),
+            None => write!(
+                f,
+                "{} (at byte {}): {}",
+                self.kind, self.position, self.message
+            ),
         }
     }
 }

@@ -226,10 +226,7 @@ mod tests {
             AimId::split(b"]1C0").unwrap_err().kind,
             ErrorKind::BadSymbology
         );
-        assert_eq!(
-            AimId::split(b"]C\x1d01").unwrap_err().position,
-            2
-        );
+        assert_eq!(AimId::split(b"]C\x1d01").unwrap_err().position, 2);
         assert!("C1".parse::<AimId>().is_ok());
         assert!("]C1x".parse::<AimId>().is_err());
     }

@@ -174,7 +174,7 @@ pub struct Epc {
     /// The GS1 element string as (AI, value) pairs, primary key first, then
     /// its qualifiers, then (for "+" schemes) the date field and the AIDC data
     /// in tag order. Empty for GID-96, which is not a GS1 key.
-    pub ais: Vec<(String, String)>,
+    pub ais: Vec<(&'static str, String)>,
     /// The AIDC data toggle of the "+" schemes; `None` for the classic schemes.
     pub data_toggle: Option<bool>,
 }
@@ -459,9 +459,12 @@ fn dec_digits(value: u64, width: usize) -> ([u8; 20], usize) {
 /// Append `value` in decimal, left-padded with zeros to `width` digits.
 pub(crate) fn push_dec(s: &mut String, value: u64, width: usize) {
     let (buf, n) = dec_digits(value, width);
-    for &d in buf.get(..n).unwrap_or(&[]) {
-        s.push(char::from(d));
-    }
+    push_ascii(s, buf.get(..n).unwrap_or(&[]));
+}
+
+/// Append ASCII bytes (digits here) to `s`.
+fn push_ascii(s: &mut String, bytes: &[u8]) {
+    s.push_str(std::str::from_utf8(bytes).unwrap_or(""));
 }
 
 /// Append the mod-10 check digit of the digits already in `s`.
@@ -528,19 +531,49 @@ fn read_string7(
     Ok(out)
 }
 
-/// Builder for the URIs of the classic schemes.
+/// Builder for the URIs of the classic schemes. Only the pure identity URI
+/// is built field by field; the tag URI shares its body and is made from it
+/// once at the end.
 struct Uris {
     pure: String,
-    tag: String,
+    /// Length of `urn:epc:id:<name>:`, where the shared body starts.
+    body_at: usize,
 }
 
 impl Uris {
-    fn new(scheme: EpcScheme, pure_name: &str, filter: Option<u8>) -> Self {
+    fn new(pure_name: &str) -> Self {
         let mut pure = String::with_capacity(64);
         pure.push_str("urn:epc:id:");
         pure.push_str(pure_name);
         pure.push(':');
-        let mut tag = String::with_capacity(72);
+        let body_at = pure.len();
+        Uris { pure, body_at }
+    }
+
+    fn both(&mut self, text: &str) {
+        self.pure.push_str(text);
+    }
+
+    fn ascii(&mut self, bytes: &[u8]) {
+        push_ascii(&mut self.pure, bytes);
+    }
+
+    fn dec(&mut self, value: u64, width: usize) {
+        push_dec(&mut self.pure, value, width);
+    }
+
+    fn escaped(&mut self, raw: &str) {
+        uri::push_escaped(&mut self.pure, raw);
+    }
+
+    fn finish(
+        self,
+        scheme: EpcScheme,
+        filter: Option<u8>,
+        ais: Vec<(&'static str, String)>,
+    ) -> Epc {
+        let body = self.pure.get(self.body_at..).unwrap_or("");
+        let mut tag = String::with_capacity(24 + body.len());
         tag.push_str("urn:epc:tag:");
         tag.push_str(scheme.as_str());
         tag.push(':');
@@ -548,31 +581,12 @@ impl Uris {
             tag.push(char::from(b'0' + (f & 7)));
             tag.push('.');
         }
-        Uris { pure, tag }
-    }
-
-    /// Append the same text to both URIs.
-    fn both(&mut self, text: &str) {
-        self.pure.push_str(text);
-        self.tag.push_str(text);
-    }
-
-    fn dec(&mut self, value: u64, width: usize) {
-        push_dec(&mut self.pure, value, width);
-        push_dec(&mut self.tag, value, width);
-    }
-
-    fn escaped(&mut self, raw: &str) {
-        uri::push_escaped(&mut self.pure, raw);
-        uri::push_escaped(&mut self.tag, raw);
-    }
-
-    fn finish(self, scheme: EpcScheme, filter: Option<u8>, ais: Vec<(String, String)>) -> Epc {
+        tag.push_str(body);
         Epc {
             scheme,
             filter,
             pure_uri: self.pure,
-            tag_uri: Some(self.tag),
+            tag_uri: Some(tag),
             ais,
             data_toggle: None,
         }
@@ -598,10 +612,15 @@ fn decode_sgtin(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentEr
     let cw = usize::from(row.company_digits);
     let iw = usize::from(row.other_digits);
 
-    let mut u = Uris::new(scheme, "sgtin", Some(filter));
-    u.dec(company, cw);
+    let (cbuf, cn) = dec_digits(company, cw);
+    let (ibuf, inn) = dec_digits(item, iw);
+    let cb = cbuf.get(..cn).unwrap_or(&[]);
+    let ib = ibuf.get(..inn).unwrap_or(&[]);
+
+    let mut u = Uris::new("sgtin");
+    u.ascii(cb);
     u.both(".");
-    u.dec(item, iw);
+    u.ascii(ib);
     u.both(".");
 
     let serial = if scheme == EpcScheme::Sgtin96 {
@@ -618,19 +637,15 @@ fn decode_sgtin(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentEr
 
     // GTIN-14: indicator digit (first of the item reference), company prefix,
     // rest of the item reference, check digit.
-    let (cbuf, cn) = dec_digits(company, cw);
-    let (ibuf, inn) = dec_digits(item, iw);
     let mut gtin = String::with_capacity(14);
-    let ib = ibuf.get(..inn).unwrap_or(&[]);
-    let cb = cbuf.get(..cn).unwrap_or(&[]);
     if let Some((&indicator, rest)) = ib.split_first() {
         gtin.push(char::from(indicator));
-        gtin.extend(cb.iter().map(|&b| char::from(b)));
-        gtin.extend(rest.iter().map(|&b| char::from(b)));
+        push_ascii(&mut gtin, cb);
+        push_ascii(&mut gtin, rest);
     }
     push_check_digit(&mut gtin);
 
-    let ais = vec![("01".to_owned(), gtin), ("21".to_owned(), serial)];
+    let ais = vec![("01", gtin), ("21", serial)];
     Ok(u.finish(scheme, Some(filter), ais))
 }
 
@@ -661,7 +676,7 @@ fn decode_sscc(r: &mut BitReader<'_>) -> Result<Epc, IdentError> {
     }
     let cw = usize::from(row.company_digits);
     let sw = usize::from(row.other_digits);
-    let mut u = Uris::new(scheme, "sscc", Some(filter));
+    let mut u = Uris::new("sscc");
     u.dec(company, cw);
     u.both(".");
     u.dec(serial, sw);
@@ -673,11 +688,11 @@ fn decode_sscc(r: &mut BitReader<'_>) -> Result<Epc, IdentError> {
     let mut sscc = String::with_capacity(18);
     if let Some((&ext, rest)) = sbuf.get(..sn).unwrap_or(&[]).split_first() {
         sscc.push(char::from(ext));
-        sscc.extend(cbuf.get(..cn).unwrap_or(&[]).iter().map(|&b| char::from(b)));
-        sscc.extend(rest.iter().map(|&b| char::from(b)));
+        push_ascii(&mut sscc, cbuf.get(..cn).unwrap_or(&[]));
+        push_ascii(&mut sscc, rest);
     }
     push_check_digit(&mut sscc);
-    Ok(u.finish(scheme, Some(filter), vec![("00".to_owned(), sscc)]))
+    Ok(u.finish(scheme, Some(filter), vec![("00", sscc)]))
 }
 
 /// GLN-13 or GRAI's first 14 digits share a shape: company prefix + reference + check.
@@ -710,7 +725,7 @@ fn decode_sgln(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
     )?;
     let cw = usize::from(row.company_digits);
     let lw = usize::from(row.other_digits);
-    let mut u = Uris::new(scheme, "sgln", Some(filter));
+    let mut u = Uris::new("sgln");
     u.dec(company, cw);
     u.both(".");
     if lw > 0 {
@@ -730,10 +745,10 @@ fn decode_sgln(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
     };
     let gln = key_with_check("", company, cw, location, lw);
     let mut ais = Vec::with_capacity(2);
-    ais.push(("414".to_owned(), gln));
+    ais.push(("414", gln));
     // Extension "0" is the TDS's way of saying "no extension".
     if extension != "0" {
-        ais.push(("254".to_owned(), extension));
+        ais.push(("254", extension));
     }
     Ok(u.finish(scheme, Some(filter), ais))
 }
@@ -750,7 +765,7 @@ fn decode_grai(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
     let asset = read_digits(r, scheme, "asset type", row.other_bits, row.other_digits)?;
     let cw = usize::from(row.company_digits);
     let aw = usize::from(row.other_digits);
-    let mut u = Uris::new(scheme, "grai", Some(filter));
+    let mut u = Uris::new("grai");
     u.dec(company, cw);
     u.both(".");
     if aw > 0 {
@@ -771,7 +786,7 @@ fn decode_grai(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
     // AI 8003: a leading zero, company prefix, asset type, check digit, serial.
     let mut value = key_with_check("0", company, cw, asset, aw);
     value.push_str(&serial);
-    Ok(u.finish(scheme, Some(filter), vec![("8003".to_owned(), value)]))
+    Ok(u.finish(scheme, Some(filter), vec![("8003", value)]))
 }
 
 fn decode_giai(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentError> {
@@ -789,7 +804,7 @@ fn decode_giai(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
         row.company_digits,
     )?;
     let cw = usize::from(row.company_digits);
-    let mut u = Uris::new(scheme, "giai", Some(filter));
+    let mut u = Uris::new("giai");
     u.dec(company, cw);
     u.both(".");
     let asset = if scheme == EpcScheme::Giai96 {
@@ -817,7 +832,7 @@ fn decode_giai(scheme: EpcScheme, r: &mut BitReader<'_>) -> Result<Epc, IdentErr
     let mut value = String::with_capacity(cw + asset.len());
     push_dec(&mut value, company, cw);
     value.push_str(&asset);
-    Ok(u.finish(scheme, Some(filter), vec![("8004".to_owned(), value)]))
+    Ok(u.finish(scheme, Some(filter), vec![("8004", value)]))
 }
 
 fn decode_gid(r: &mut BitReader<'_>) -> Result<Epc, IdentError> {
@@ -825,7 +840,7 @@ fn decode_gid(r: &mut BitReader<'_>) -> Result<Epc, IdentError> {
     let manager = read_field(r, scheme, "general manager number", 28)?;
     let class = read_field(r, scheme, "object class", 24)?;
     let serial = read_field(r, scheme, "serial", 36)?;
-    let mut u = Uris::new(scheme, "gid", None);
+    let mut u = Uris::new("gid");
     let mut text = String::with_capacity(32);
     let _ = write!(text, "{manager}.{class}.{serial}");
     u.both(&text);

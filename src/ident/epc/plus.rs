@@ -25,7 +25,7 @@
 
 use super::bits::BitReader;
 use super::{Epc, EpcScheme, at};
-use crate::ident::ai::{Cset, ai_len_by_prefix};
+use crate::ident::ai::{self, Cset, ai_len_by_prefix};
 use crate::ident::check_digit;
 use crate::ident::error::{ErrorKind, IdentError};
 
@@ -386,13 +386,13 @@ pub(crate) fn decode(scheme: EpcScheme, bytes: &[u8]) -> Result<Epc, IdentError>
     let mut cx = Ctx { r: &mut r, scheme };
     let toggle = cx.read(1, "", "data toggle")? == 1;
     let filter = cx.read(3, "", "filter")? as u8;
-    let mut ais: Vec<(String, String)> = Vec::with_capacity(4);
-    let mut date: Option<(String, String)> = None;
+    let mut ais: Vec<(&'static str, String)> = Vec::with_capacity(4);
+    let mut date: Option<(&'static str, String)> = None;
     let pure_uri = match scheme {
         EpcScheme::SsccPlus => {
             let sscc = cx.checked_key("00", 18)?;
             let uri = format!("{DL_STEM}/00/{sscc}");
-            ais.push(("00".to_owned(), sscc));
+            ais.push(("00", sscc));
             uri
         }
         _ => {
@@ -419,7 +419,7 @@ pub(crate) fn decode(scheme: EpcScheme, bytes: &[u8]) -> Result<Epc, IdentError>
                 };
                 let mut value = String::with_capacity(6);
                 cx.date6(ai, &mut value)?;
-                date = Some((ai.to_owned(), value));
+                date = Some((ai, value));
             }
             let gtin = cx.checked_key("01", 14)?;
             let mut serial = String::with_capacity(20);
@@ -430,8 +430,8 @@ pub(crate) fn decode(scheme: EpcScheme, bytes: &[u8]) -> Result<Epc, IdentError>
             uri.push_str(&gtin);
             uri.push_str("/21/");
             push_dl_escaped(&mut uri, &serial);
-            ais.push(("01".to_owned(), gtin));
-            ais.push(("21".to_owned(), serial));
+            ais.push(("01", gtin));
+            ais.push(("21", serial));
             uri
         }
     };
@@ -443,11 +443,19 @@ pub(crate) fn decode(scheme: EpcScheme, bytes: &[u8]) -> Result<Epc, IdentError>
         let mut count = 0usize;
         while cx.r.remaining() > 0 && !cx.r.rest_is_zero() {
             let ai_at = cx.r.pos();
-            let ai = cx.ai_code()?;
-            let Some(enc) = encoding_of(&ai) else {
+            let code = cx.ai_code()?;
+            let Some(ai) = ai::entry(&code).map(|e| e.ai) else {
+                return Err(IdentError::at_ai(
+                    ErrorKind::UnknownAi,
+                    code.clone(),
+                    at(ai_at),
+                    format!("{scheme} AIDC data names AI ({code}), which is not a GS1 AI"),
+                ));
+            };
+            let Some(enc) = encoding_of(ai) else {
                 return Err(IdentError::at_ai(
                     ErrorKind::BadEpcField,
-                    ai.clone(),
+                    ai,
                     at(ai_at),
                     format!(
                         "AI ({ai}) in the AIDC data uses a TDS encoding this decoder does not support"
@@ -455,7 +463,7 @@ pub(crate) fn decode(scheme: EpcScheme, bytes: &[u8]) -> Result<Epc, IdentError>
                 ));
             };
             let mut value = String::with_capacity(20);
-            cx.value(&ai, enc, &mut value)?;
+            cx.value(ai, enc, &mut value)?;
             ais.push((ai, value));
             count += 1;
         }

@@ -10,10 +10,7 @@ fn kind_of(r: Result<Epc, IdentError>) -> ErrorKind {
 }
 
 fn ais(epc: &Epc) -> Vec<(&str, &str)> {
-    epc.ais
-        .iter()
-        .map(|(a, v)| (a.as_str(), v.as_str()))
-        .collect()
+    epc.ais.iter().map(|(a, v)| (*a, v.as_str())).collect()
 }
 
 /// Hex of the given (value, bit count) fields, zero-padded to a whole byte.

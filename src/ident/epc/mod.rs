@@ -7,8 +7,8 @@
 //! Supported for decoding: SGTIN-96, SGTIN-198, SSCC-96, SGLN-96, SGLN-195,
 //! GRAI-96, GRAI-170, GIAI-96, GIAI-202, GID-96, and the TDS 2.0 "+" schemes
 //! SGTIN+ (header `F7`), SSCC+ (`F9`) and DSGTIN+ (`FB`) including the AIDC data
-//! that follows when the data toggle bit is set (see [`plus`](self) for which
-//! AI encodings are covered). Encoding from a tag URI covers the six 96-bit
+//! that follows when the data toggle bit is set (the `plus` submodule lists
+//! which TDS AI encodings are covered and which are refused). Encoding from a tag URI covers the six 96-bit
 //! schemes.
 //!
 //! Invariants:

@@ -602,6 +602,36 @@ fn plus_scheme_format_errors_are_rejected_with_bad_epc_field() {
     );
 }
 
+#[test]
+fn aidc_data_naming_a_non_gs1_ai_is_rejected() {
+    // Prefix 19 is a two-digit AI range, but AI 19 is not allocated.
+    let mut aidc = bcd("19");
+    aidc.push((0, 16));
+    let err = decode_hex(&sgtin_plus(1, &serial_7bit("A"), &aidc)).unwrap_err();
+    assert_eq!(
+        (err.kind, err.ai.as_deref()),
+        (ErrorKind::UnknownAi, Some("19"))
+    );
+    // No GS1 AI starts with 26.
+    let err = decode_hex(&sgtin_plus(1, &serial_7bit("A"), &bcd("2600"))).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::BadEpcField);
+}
+
+#[test]
+fn aidc_data_decodes_fixed_bit_length_numbers_and_trade_measures() {
+    let mut aidc = bcd("20");
+    aidc.push((7, 7));
+    aidc.extend(bcd("3103"));
+    aidc.push((1250, 20));
+    aidc.extend(bcd("414"));
+    aidc.extend(bcd("9521234543213"));
+    let epc = decode_hex(&sgtin_plus(1, &serial_7bit("A"), &aidc)).unwrap();
+    assert_eq!(
+        &ais(&epc)[2..],
+        [("20", "07"), ("3103", "001250"), ("414", "9521234543213")]
+    );
+}
+
 // --- properties --------------------------------------------------------------
 
 fn digits(value: u64, width: usize) -> String {

@@ -1,10 +1,15 @@
-//! Decode speed and allocations per scan for typical labels.
+//! Decode speed and allocations per scan for typical labels and tags.
 //!
 //! Run with `cargo bench --bench ident`. The allocation profiler reports
 //! allocations and bytes per iteration next to the time.
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    reason = "benchmark setup: a sample that stops decoding must fail loudly, not be timed"
+)]
 
 use divan::{AllocProfiler, Bencher, black_box};
-use lotstation::ident::{self, DecodeOptions};
+use lotstation::ident::{self, DecodeOptions, epc};
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();
@@ -27,6 +32,9 @@ const DIGITAL_LINK: &[u8] =
 /// Bracketed human form as typed or printed.
 const BRACKETED: &[u8] = b"(01)09506000134352(17)261231(10)12345A(21)S0001";
 
+/// SGTIN-96 from the TDS worked example.
+const SGTIN96_HEX: &str = "3074257BF7194E4000001A85";
+
 fn sample(name: &str) -> &'static [u8] {
     match name {
         "gs1_128_4ai" => GS1_128_4AI,
@@ -40,22 +48,38 @@ fn sample(name: &str) -> &'static [u8] {
 fn decode(bencher: Bencher, name: &str) {
     let input = sample(name);
     let opts = DecodeOptions::default();
-    // Fail loudly if a sample stopped decoding: a benchmark of errors is meaningless.
-    assert!(
-        ident::decode(input, &opts).is_ok(),
-        "sample does not decode"
-    );
+    ident::decode(input, &opts).expect("sample decodes");
     bencher.bench(|| ident::decode(black_box(input), black_box(&opts)));
 }
 
 #[divan::bench]
 fn element_string_to_raw(bencher: Bencher) {
-    let decoded = ident::decode(DATAMATRIX_6AI, &DecodeOptions::default());
-    let Ok(d) = decoded else {
-        panic!("sample does not decode")
-    };
-    let Some(es) = d.element_string() else {
-        panic!("sample is not GS1")
-    };
+    let d = ident::decode(DATAMATRIX_6AI, &DecodeOptions::default()).expect("sample decodes");
+    let es = d.element_string().expect("sample is GS1");
     bencher.bench(|| black_box(es).to_raw());
+}
+
+/// SGTIN-96 from hex to URIs and element string: the RFID portal's hot path.
+#[divan::bench]
+fn epc_decode_sgtin96_hex(bencher: Bencher) {
+    epc::decode_hex(SGTIN96_HEX).expect("sample decodes");
+    bencher.bench(|| epc::decode_hex(black_box(SGTIN96_HEX)));
+}
+
+/// SGTIN-96 from the EPC bank bytes (no hex parsing).
+#[divan::bench]
+fn epc_decode_sgtin96_bytes(bencher: Bencher) {
+    const BYTES: [u8; 12] = [
+        0x30, 0x74, 0x25, 0x7B, 0xF7, 0x19, 0x4E, 0x40, 0x00, 0x00, 0x1A, 0x85,
+    ];
+    epc::decode_bytes(&BYTES).expect("sample decodes");
+    bencher.bench(|| epc::decode_bytes(black_box(&BYTES)));
+}
+
+/// Tag URI to hex.
+#[divan::bench]
+fn epc_encode_sgtin96_tag_uri(bencher: Bencher) {
+    let uri = "urn:epc:tag:sgtin-96:3.0614141.812345.6789";
+    epc::encode_tag_uri(uri).expect("sample encodes");
+    bencher.bench(|| epc::encode_tag_uri(black_box(uri)));
 }

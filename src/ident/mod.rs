@@ -17,6 +17,7 @@ pub mod check_digit;
 mod codes;
 pub mod digital_link;
 pub mod element_string;
+pub mod epc;
 pub mod error;
 pub mod internal;
 mod lint;
@@ -25,6 +26,7 @@ pub mod symbology;
 
 pub use digital_link::{DigitalLink, DlOptions};
 pub use element_string::{ElementString, Options, Warning, WarningKind};
+pub use epc::{Epc, EpcScheme};
 pub use error::{ErrorKind, IdentError};
 pub use internal::{InternalCode, InternalKind, InternalRules};
 pub use symbology::{AimId, Carrier};

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod epc;
 pub(crate) mod out;
 mod parse;
 
@@ -30,11 +31,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Parse(parse::ParseArgs),
+    Epc(epc::EpcArgs),
 }
 
 /// Run the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args),
+        Command::Epc(args) => epc::run(args),
     }
 }

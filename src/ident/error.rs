@@ -23,8 +23,6 @@ pub enum ErrorKind {
     AmbiguousSymbology,
     /// A `]` prefix that is not a well-formed AIM symbology identifier.
     BadSymbology,
-    /// The symbology does not carry what was asked for (e.g. plain Code 128 given to the GS1 parser).
-    NotGs1,
     /// An AI that is not in the GS1 AI table.
     UnknownAi,
     /// The data ends inside an AI's digits.
@@ -90,7 +88,6 @@ impl ErrorKind {
         ErrorKind::InputTooLong,
         ErrorKind::AmbiguousSymbology,
         ErrorKind::BadSymbology,
-        ErrorKind::NotGs1,
         ErrorKind::UnknownAi,
         ErrorKind::TruncatedAi,
         ErrorKind::TooLong,
@@ -128,7 +125,6 @@ impl ErrorKind {
             ErrorKind::InputTooLong => "input_too_long",
             ErrorKind::AmbiguousSymbology => "ambiguous_symbology",
             ErrorKind::BadSymbology => "bad_symbology",
-            ErrorKind::NotGs1 => "not_gs1",
             ErrorKind::UnknownAi => "unknown_ai",
             ErrorKind::TruncatedAi => "truncated_ai",
             ErrorKind::TooLong => "too_long",
@@ -249,5 +245,51 @@ mod tests {
                 "docs/ident.md does not document {k}"
             );
         }
+    }
+
+    /// A new variant fails to compile here until it is given a place in `ALL`.
+    fn position_in_all(k: ErrorKind) -> usize {
+        match k {
+            ErrorKind::Empty => 0,
+            ErrorKind::InputTooLong => 1,
+            ErrorKind::AmbiguousSymbology => 2,
+            ErrorKind::BadSymbology => 3,
+            ErrorKind::UnknownAi => 4,
+            ErrorKind::TruncatedAi => 5,
+            ErrorKind::TooLong => 6,
+            ErrorKind::TooShort => 7,
+            ErrorKind::BadCharacter => 8,
+            ErrorKind::UnexpectedSeparator => 9,
+            ErrorKind::MissingSeparator => 10,
+            ErrorKind::BadCheckDigit => 11,
+            ErrorKind::BadDate => 12,
+            ErrorKind::BadTime => 13,
+            ErrorKind::BadCountry => 14,
+            ErrorKind::BadCurrency => 15,
+            ErrorKind::BadIban => 16,
+            ErrorKind::BadPercentEncoding => 17,
+            ErrorKind::BadCompanyPrefix => 18,
+            ErrorKind::BadComponent => 19,
+            ErrorKind::ForbiddenPair => 20,
+            ErrorKind::MissingRequired => 21,
+            ErrorKind::DuplicateAiConflict => 22,
+            ErrorKind::BadBracketedForm => 23,
+            ErrorKind::BadDigitalLink => 24,
+            ErrorKind::BadHex => 25,
+            ErrorKind::UnknownEpcScheme => 26,
+            ErrorKind::BadEpcLength => 27,
+            ErrorKind::BadPartition => 28,
+            ErrorKind::EpcDigitOverflow => 29,
+            ErrorKind::BadEpcUri => 30,
+            ErrorKind::BadEpcField => 31,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_kind_in_order() {
+        for (i, k) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(position_in_all(*k), i, "{k}");
+        }
+        assert_eq!(ErrorKind::ALL.len(), 32);
     }
 }

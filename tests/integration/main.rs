@@ -1,4 +1,11 @@
 //! Integration tests: one binary (see the README's test command).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation must stop the test loudly"
+)]
 
 mod cli_ident;
 mod error_kinds;

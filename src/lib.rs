@@ -8,6 +8,10 @@
 //! - [`ident`]: pure decoding of what a device delivered into identifiers:
 //!   AIM symbology identifiers, GS1 element strings, GS1 Digital Link URIs,
 //!   EPC tag data, and the station's own internal codes. No I/O.
+//! - [`model`]: shared value types: items, lots, locations, work orders,
+//!   shipments, moves, verdicts, transactions.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod ident;
+pub mod model;
+pub mod rules;

@@ -18,6 +18,8 @@ mod codes;
 pub mod digital_link;
 pub mod element_string;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod internal;
 mod lint;
 mod retail;

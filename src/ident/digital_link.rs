@@ -434,13 +434,24 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
     let mut out = String::with_capacity(stem.len() + 64);
     out.push_str(stem.strip_suffix('/').unwrap_or(stem));
     let mut used = vec![false; fields.len()];
+    // Mark a field and its identical repeats as carried: a URI holds each AI once.
+    let mark = |used: &mut Vec<bool>, a: &str, v: &str| {
+        for (j, (b, w, _)) in fields.iter().enumerate() {
+            if *b == a
+                && *w == v
+                && let Some(u) = used.get_mut(j)
+            {
+                *u = true;
+            }
+        }
+    };
     let path_order = std::iter::once(key_idx).chain(
         best.iter()
             .filter_map(|q| fields.iter().position(|(a, _, _)| a == q)),
     );
     for i in path_order {
-        if let (Some(u), Some((a, v, _))) = (used.get_mut(i), fields.get(i)) {
-            *u = true;
+        if let Some((a, v, _)) = fields.get(i) {
+            mark(&mut used, a, v);
             out.push('/');
             out.push_str(a);
             out.push('/');
@@ -465,15 +476,7 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
                     format!("AI ({a}) cannot be carried in a Digital Link URI"),
                 ));
             }
-            // Mark this and any identical repeats as used.
-            for (j, (b, w, _)) in fields.iter().enumerate() {
-                if b == a
-                    && w == v
-                    && let Some(u) = used.get_mut(j)
-                {
-                    *u = true;
-                }
-            }
+            mark(&mut used, a, v);
             out.push(sep);
             sep = '&';
             out.push_str(a);
@@ -645,6 +648,26 @@ mod tests {
             ]
         );
         assert_eq!(d.element_string.warnings().len(), 2);
+    }
+
+    #[test]
+    fn generation_carries_a_repeated_path_ai_once() {
+        let o = Options::default();
+        for (bracketed, uri) in [
+            (
+                "(01)09506000134352(10)A(10)A",
+                "https://x/01/09506000134352/10/A",
+            ),
+            (
+                "(01)09506000134352(01)09506000134352",
+                "https://x/01/09506000134352",
+            ),
+        ] {
+            let es = super::super::element_string::parse_bracketed(bracketed, 0, &o).unwrap();
+            let generated = to_uri(&es, "https://x").unwrap();
+            assert_eq!(generated, uri);
+            assert!(dl(&generated).is_ok(), "{generated}");
+        }
     }
 
     #[test]

@@ -418,7 +418,15 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
             )
         })?;
     let present = |ai: &str| fields.iter().any(|(a, _, _)| *a == ai);
-    let mut best: Vec<&str> = Vec::new();
+    // A qualifier sequence works when every AI left out of the path may be a
+    // query attribute (e.g. (01) with (235) and (10): /235/ in the path, 10 in
+    // the query, since 235 is not an attribute). Prefer one that works, then
+    // the one with most qualifiers, then the first in order.
+    let leaves_only_attributes = |path: &[&str]| {
+        fields
+            .iter()
+            .all(|(a, _, e)| *a == key_entry.ai || path.contains(a) || e.is_some_and(|e| e.dl_attr))
+    };
     let mut alts: Vec<Vec<&str>> = key_entry
         .dl_key
         .unwrap_or_default()
@@ -426,11 +434,13 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
         .map(|alt| alt.iter().copied().filter(|q| present(q)).collect())
         .collect();
     alts.sort();
-    for alt in alts {
-        if alt.len() > best.len() {
-            best = alt;
-        }
-    }
+    alts.sort_by_key(|alt| {
+        (
+            std::cmp::Reverse(leaves_only_attributes(alt)),
+            std::cmp::Reverse(alt.len()),
+        )
+    });
+    let best: Vec<&str> = alts.into_iter().next().unwrap_or_default();
     let mut out = String::with_capacity(stem.len() + 64);
     out.push_str(stem.strip_suffix('/').unwrap_or(stem));
     let mut used = vec![false; fields.len()];
@@ -648,6 +658,13 @@ mod tests {
             ]
         );
         assert_eq!(d.element_string.warnings().len(), 2);
+    }
+
+    #[test]
+    fn generation_picks_the_qualifier_sequence_that_leaves_only_attributes() {
+        let uri = "https://x/01/09506000134352/235/XYZ?10=ABC123";
+        let d = dl(uri).unwrap();
+        assert_eq!(to_uri(&d.element_string, "https://x").unwrap(), uri);
     }
 
     #[test]

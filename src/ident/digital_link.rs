@@ -230,10 +230,13 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
         }
         decode_component(v_seg, false, &mut decoded);
         check_no_nul(&decoded, entry.ai, *v_pos)?;
-        if entry.ai == "01" && opts.permit_zero_suppressed_gtin {
-            pad_gtin(&mut decoded);
-        }
-        es.push(entry.ai, &decoded, *ai_pos, *v_pos, &opts.ais)?;
+        let pad = if entry.ai == "01" && opts.permit_zero_suppressed_gtin {
+            pad_gtin(&mut decoded)
+        } else {
+            0
+        };
+        es.push(entry.ai, &decoded, *ai_pos, *v_pos, &opts.ais)
+            .map_err(|e| unpad_position(e, pad, *v_pos))?;
         path_seq.push(entry.ai);
     }
     if !valid_sequence(&path_seq) {
@@ -327,10 +330,13 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
             }
             decode_component(value, true, &mut decoded);
             check_no_nul(&decoded, entry.ai, v_pos)?;
-            if entry.ai == "01" {
-                pad_gtin(&mut decoded);
-            }
-            es.push(entry.ai, &decoded, part_pos, v_pos, &opts.ais)?;
+            let pad = if entry.ai == "01" {
+                pad_gtin(&mut decoded)
+            } else {
+                0
+            };
+            es.push(entry.ai, &decoded, part_pos, v_pos, &opts.ais)
+                .map_err(|e| unpad_position(e, pad, v_pos))?;
         }
     }
     // Repeated AIs inside the path.
@@ -383,11 +389,24 @@ fn check_no_nul(v: &[u8], ai: &str, pos: usize) -> Result<(), IdentError> {
     Ok(())
 }
 
-fn pad_gtin(v: &mut Vec<u8>) {
+/// Zero-pad a GTIN-8, -12 or -13 to 14 digits; returns how many zeros were added.
+fn pad_gtin(v: &mut Vec<u8>) -> usize {
     if matches!(v.len(), 8 | 12 | 13) && v.iter().all(u8::is_ascii_digit) {
         let pad = 14 - v.len();
         v.splice(0..0, std::iter::repeat_n(b'0', pad));
+        pad
+    } else {
+        0
     }
+}
+
+/// Map an error position inside a zero-padded GTIN back to the digits as
+/// written in the URI (the added zeros are not in the input).
+fn unpad_position(mut e: IdentError, pad: usize, value_pos: usize) -> IdentError {
+    if pad > 0 && e.position >= value_pos {
+        e.position = e.position.saturating_sub(pad).max(value_pos);
+    }
+    e
 }
 
 fn escape_into(out: &mut String, v: &str) {
@@ -644,6 +663,24 @@ mod tests {
         assert_eq!(d.element_string.get("01"), Some("09520123456788"));
         let d = dl("https://a.b/00/006141411234567890?01=9520123456788&37=1").unwrap_err();
         assert_eq!(d.kind, ErrorKind::ForbiddenPair);
+    }
+
+    #[test]
+    fn errors_in_zero_suppressed_gtins_point_at_the_digits_as_written() {
+        let lax = DlOptions {
+            permit_zero_suppressed_gtin: true,
+            ..DlOptions::default()
+        };
+        // 12 digits with a wrong check digit: the last digit is at byte 26.
+        let uri = b"https://a.b/01/095000013435";
+        let e = parse(uri, 0, &lax).unwrap_err();
+        assert_eq!((e.kind, e.position), (ErrorKind::BadCheckDigit, 26));
+        let uri = b"https://a.b/00/106141411234567897?01=9506000134353";
+        let e = dl(std::str::from_utf8(uri).unwrap()).unwrap_err();
+        assert_eq!(
+            (e.kind, e.position),
+            (ErrorKind::BadCheckDigit, uri.len() - 1)
+        );
     }
 
     #[test]

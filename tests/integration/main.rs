@@ -1,1 +1,14 @@
 //! Integration tests: one binary (see the README's test command).
+
+// clippy.toml exempts `#[test]` functions, not the helpers and strategies
+// around them; this whole crate is test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed assumption should fail the test"
+)]
+
+mod fuzz_corpus;
+mod ident_props;

@@ -227,10 +227,13 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
         }
         decode_component(v_seg, false, &mut decoded);
         check_no_nul(&decoded, entry.ai, *v_pos)?;
-        if entry.ai == "01" && opts.permit_zero_suppressed_gtin {
-            pad_gtin(&mut decoded);
-        }
-        es.push(entry.ai, &decoded, *ai_pos, *v_pos, &opts.ais)?;
+        let pad = if entry.ai == "01" && opts.permit_zero_suppressed_gtin {
+            pad_gtin(&mut decoded)
+        } else {
+            0
+        };
+        es.push(entry.ai, &decoded, *ai_pos, *v_pos, &opts.ais)
+            .map_err(|e| unpad_position(e, pad, *v_pos))?;
         path_seq.push(entry.ai);
     }
     if !valid_sequence(path_seq.iter().copied()) {
@@ -328,10 +331,13 @@ pub fn parse(uri: &[u8], base: usize, opts: &DlOptions) -> Result<DigitalLink, I
             }
             decode_component(value, true, &mut decoded);
             check_no_nul(&decoded, entry.ai, v_pos)?;
-            if entry.ai == "01" {
-                pad_gtin(&mut decoded);
-            }
-            es.push(entry.ai, &decoded, part_pos, v_pos, &opts.ais)?;
+            let pad = if entry.ai == "01" {
+                pad_gtin(&mut decoded)
+            } else {
+                0
+            };
+            es.push(entry.ai, &decoded, part_pos, v_pos, &opts.ais)
+                .map_err(|e| unpad_position(e, pad, v_pos))?;
         }
     }
     // Repeated AIs inside the path.
@@ -384,11 +390,24 @@ fn check_no_nul(v: &[u8], ai: &str, pos: usize) -> Result<(), IdentError> {
     Ok(())
 }
 
-fn pad_gtin(v: &mut Vec<u8>) {
+/// Zero-pad a GTIN-8, -12 or -13 to 14 digits; returns how many zeros were added.
+fn pad_gtin(v: &mut Vec<u8>) -> usize {
     if matches!(v.len(), 8 | 12 | 13) && v.iter().all(u8::is_ascii_digit) {
         let pad = 14 - v.len();
         v.splice(0..0, std::iter::repeat_n(b'0', pad));
+        pad
+    } else {
+        0
     }
+}
+
+/// Map an error position inside a zero-padded GTIN back to the digits as
+/// written in the URI (the added zeros are not in the input).
+fn unpad_position(mut e: IdentError, pad: usize, value_pos: usize) -> IdentError {
+    if pad > 0 && e.position >= value_pos {
+        e.position = e.position.saturating_sub(pad).max(value_pos);
+    }
+    e
 }
 
 fn escape_into(out: &mut String, v: &str) {
@@ -419,7 +438,15 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
             )
         })?;
     let present = |ai: &str| fields.iter().any(|(a, _, _)| *a == ai);
-    let mut best: Vec<&str> = Vec::new();
+    // A qualifier sequence works when every AI left out of the path may be a
+    // query attribute (e.g. (01) with (235) and (10): /235/ in the path, 10 in
+    // the query, since 235 is not an attribute). Prefer one that works, then
+    // the one with most qualifiers, then the first in order.
+    let leaves_only_attributes = |path: &[&str]| {
+        fields
+            .iter()
+            .all(|(a, _, e)| *a == key_entry.ai || path.contains(a) || e.is_some_and(|e| e.dl_attr))
+    };
     let mut alts: Vec<Vec<&str>> = key_entry
         .dl_key
         .unwrap_or_default()
@@ -427,21 +454,34 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
         .map(|alt| alt.iter().copied().filter(|q| present(q)).collect())
         .collect();
     alts.sort();
-    for alt in alts {
-        if alt.len() > best.len() {
-            best = alt;
-        }
-    }
+    alts.sort_by_key(|alt| {
+        (
+            std::cmp::Reverse(leaves_only_attributes(alt)),
+            std::cmp::Reverse(alt.len()),
+        )
+    });
+    let best: Vec<&str> = alts.into_iter().next().unwrap_or_default();
     let mut out = String::with_capacity(stem.len() + 64);
     out.push_str(stem.strip_suffix('/').unwrap_or(stem));
     let mut used = vec![false; fields.len()];
+    // Mark a field and its identical repeats as carried: a URI holds each AI once.
+    let mark = |used: &mut Vec<bool>, a: &str, v: &str| {
+        for (j, (b, w, _)) in fields.iter().enumerate() {
+            if *b == a
+                && *w == v
+                && let Some(u) = used.get_mut(j)
+            {
+                *u = true;
+            }
+        }
+    };
     let path_order = std::iter::once(key_idx).chain(
         best.iter()
             .filter_map(|q| fields.iter().position(|(a, _, _)| a == q)),
     );
     for i in path_order {
-        if let (Some(u), Some((a, v, _))) = (used.get_mut(i), fields.get(i)) {
-            *u = true;
+        if let Some((a, v, _)) = fields.get(i) {
+            mark(&mut used, a, v);
             out.push('/');
             out.push_str(a);
             out.push('/');
@@ -466,15 +506,7 @@ pub fn to_uri(es: &ElementString, stem: &str) -> Result<String, IdentError> {
                     format!("AI ({a}) cannot be carried in a Digital Link URI"),
                 ));
             }
-            // Mark this and any identical repeats as used.
-            for (j, (b, w, _)) in fields.iter().enumerate() {
-                if b == a
-                    && w == v
-                    && let Some(u) = used.get_mut(j)
-                {
-                    *u = true;
-                }
-            }
+            mark(&mut used, a, v);
             out.push(sep);
             sep = '&';
             out.push_str(a);
@@ -635,6 +667,24 @@ mod tests {
     }
 
     #[test]
+    fn errors_in_zero_suppressed_gtins_point_at_the_digits_as_written() {
+        let lax = DlOptions {
+            permit_zero_suppressed_gtin: true,
+            ..DlOptions::default()
+        };
+        // 12 digits with a wrong check digit: the last digit is at byte 26.
+        let uri = b"https://a.b/01/095000013435";
+        let e = parse(uri, 0, &lax).unwrap_err();
+        assert_eq!((e.kind, e.position), (ErrorKind::BadCheckDigit, 26));
+        let uri = b"https://a.b/00/106141411234567897?01=9506000134353";
+        let e = dl(std::str::from_utf8(uri).unwrap()).unwrap_err();
+        assert_eq!(
+            (e.kind, e.position),
+            (ErrorKind::BadCheckDigit, uri.len() - 1)
+        );
+    }
+
+    #[test]
     fn non_ai_parameters_and_fragments_are_ignored_and_reported() {
         let d = dl("https://a.b/01/09520123456788?linkType=gs1:pip&17=261231&&flag#frag").unwrap();
         assert_eq!(d.element_string.get("17"), Some("261231"));
@@ -646,6 +696,33 @@ mod tests {
             ]
         );
         assert_eq!(d.element_string.warnings().len(), 2);
+    }
+
+    #[test]
+    fn generation_picks_the_qualifier_sequence_that_leaves_only_attributes() {
+        let uri = "https://x/01/09506000134352/235/XYZ?10=ABC123";
+        let d = dl(uri).unwrap();
+        assert_eq!(to_uri(&d.element_string, "https://x").unwrap(), uri);
+    }
+
+    #[test]
+    fn generation_carries_a_repeated_path_ai_once() {
+        let o = Options::default();
+        for (bracketed, uri) in [
+            (
+                "(01)09506000134352(10)A(10)A",
+                "https://x/01/09506000134352/10/A",
+            ),
+            (
+                "(01)09506000134352(01)09506000134352",
+                "https://x/01/09506000134352",
+            ),
+        ] {
+            let es = super::super::element_string::parse_bracketed(bracketed, 0, &o).unwrap();
+            let generated = to_uri(&es, "https://x").unwrap();
+            assert_eq!(generated, uri);
+            assert!(dl(&generated).is_ok(), "{generated}");
+        }
     }
 
     #[test]

@@ -449,6 +449,28 @@ pub(crate) fn validate_value(entry: &AiEntry, value: &[u8], pos: usize) -> Resul
 }
 
 fn validate_unknown(code: AiCode, value: &[u8], pos: usize) -> Result<(), IdentError> {
+    // An unknown AI under a predefined-length prefix (such as 3106) has that
+    // length, whichever form it came in, or raw data could not carry it.
+    if let Some(n) = ai::predefined_len_by_prefix(code.as_str().as_bytes())
+        .and_then(|total| total.checked_sub(code.as_str().len()))
+        && value.len() != n
+    {
+        let (kind, at) = if value.len() < n {
+            (ErrorKind::TooShort, pos + value.len())
+        } else {
+            (ErrorKind::TooLong, pos + n)
+        };
+        return Err(IdentError::at_ai(
+            kind,
+            code.as_str(),
+            at,
+            format!(
+                "AI ({code}) is not in lotstation's AI table, but AIs starting with {} have exactly {n} characters of data; this value has {}",
+                code.as_str().get(..2).unwrap_or_default(),
+                value.len()
+            ),
+        ));
+    }
     if value.len() > 90 {
         return Err(IdentError::at_ai(
             ErrorKind::TooLong,
@@ -1028,6 +1050,28 @@ mod tests {
         assert_eq!(pairs(&es).len(), 2);
         assert_eq!(kind(parse_raw(b"891234", 0, &permit)), ErrorKind::UnknownAi);
         assert_eq!(kind(parse_raw(b"2", 0, &permit)), ErrorKind::UnknownAi);
+    }
+
+    #[test]
+    fn permitted_unknown_ais_keep_the_predefined_length_of_their_prefix() {
+        let permit = Options {
+            permit_unknown_ais: true,
+            ..Options::default()
+        };
+        // 3106 is not in the table; prefix 31 means six digits of data.
+        let e = parse_bracketed("(01)09506000134352(3106)0012500013LOT", 0, &permit).unwrap_err();
+        assert_eq!(
+            (e.kind, e.ai.as_deref()),
+            (ErrorKind::TooLong, Some("3106"))
+        );
+        let e = parse_raw(b"0109506000134352\x1d3106001", 0, &permit).unwrap_err();
+        assert_eq!(
+            (e.kind, e.ai.as_deref()),
+            (ErrorKind::TooShort, Some("3106"))
+        );
+        let es = parse_bracketed("(01)09506000134352(3106)001250", 0, &permit).unwrap();
+        let back = parse_raw(es.to_raw().as_bytes(), 0, &permit).unwrap();
+        assert_eq!(pairs(&back), pairs(&es));
     }
 
     #[test]

@@ -601,10 +601,11 @@ mod coupon {
         }
         fn digit(&mut self, what: &'static str) -> Result<u8, Fail> {
             match self.peek() {
-                Some(d) => {
+                Some(d) if d.is_ascii_digit() => {
                     self.p += 1;
                     Ok(d - b'0')
                 }
+                Some(_) => Err(not_digit(self.p)),
                 None => Err(self.missing(what)),
             }
         }
@@ -655,7 +656,24 @@ mod coupon {
         }
     }
 
+    fn not_digit(at: usize) -> Fail {
+        Fail {
+            kind: ErrorKind::BadCharacter,
+            at,
+            msg: "coupon data is digits only".into(),
+        }
+    }
+
+    /// The AIs' character set is CSET 82, but coupon data is all digits.
+    fn all_digits(v: &[u8]) -> Lint {
+        match v.iter().position(|b| !b.is_ascii_digit()) {
+            None => Ok(()),
+            Some(at) => Err(not_digit(at)),
+        }
+    }
+
     pub(super) fn code(v: &[u8]) -> Lint {
+        all_digits(v)?;
         let mut c = Cur { v, p: 0 };
         let g = c.vli("company prefix length", |d| d <= 6)?;
         c.gcp(usize::from(g) + 6, "company prefix")?;
@@ -720,6 +738,7 @@ mod coupon {
     }
 
     pub(super) fn positive_offer(v: &[u8]) -> Lint {
+        all_digits(v)?;
         let mut c = Cur { v, p: 0 };
         c.vli("format code", |d| d <= 1)?;
         let f = c.vli("funder length", |d| d <= 6)?;
@@ -931,6 +950,26 @@ mod tests {
         ] {
             assert!(cset(Cset::Cset64, v.as_bytes()).is_err(), "{v}");
         }
+    }
+
+    #[test]
+    fn coupon_data_with_non_digits_is_a_bad_character_not_a_panic() {
+        // Coupon AIs are CSET 82, so letters and punctuation pass the
+        // character-set check and reach the all-digit coupon parser.
+        bad(Linter::CouponCode, "(22)))4)))", ErrorKind::BadCharacter);
+        bad(
+            Linter::CouponCode,
+            "0123456ABCDEF1",
+            ErrorKind::BadCharacter,
+        );
+        bad(Linter::CouponPosOffer, "0/", ErrorKind::BadCharacter);
+        let e = crate::ident::element_string::parse_raw(
+            b"8110(22)))4)))",
+            0,
+            &crate::ident::Options::default(),
+        )
+        .unwrap_err();
+        assert_eq!((e.kind, e.position), (ErrorKind::BadCharacter, 4));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub mod digital_link;
 pub mod element_string;
 pub mod epc;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod internal;
 mod lint;
 mod retail;

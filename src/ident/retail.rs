@@ -19,14 +19,16 @@ fn all_digits(d: &[u8], base: usize) -> Result<(), IdentError> {
     }
 }
 
-fn checked(d: &[u8], base: usize, what: &str) -> Result<(), IdentError> {
+/// Check the mod-10 check digit of `d`; `check_pos` is where the check digit
+/// is in the caller's input (for UPC-E, `d` is the expanded UPC-A).
+fn checked(d: &[u8], check_pos: usize, what: &str) -> Result<(), IdentError> {
     if check_digit::mod10_valid(d) {
         Ok(())
     } else {
         Err(IdentError::at_ai(
             ErrorKind::BadCheckDigit,
             "01",
-            base + d.len().saturating_sub(1),
+            check_pos,
             format!("{what} check digit is wrong; the symbol was misread or misprinted"),
         ))
     }
@@ -68,7 +70,7 @@ pub(crate) fn gtin_from_ean13(d: &[u8], base: usize) -> Result<String, IdentErro
     all_digits(d, base)?;
     match d.len() {
         13 => {
-            checked(d, base, "EAN-13/UPC-A")?;
+            checked(d, base + 12, "EAN-13/UPC-A")?;
             Ok(pad14(d))
         }
         8 => {
@@ -79,7 +81,7 @@ pub(crate) fn gtin_from_ean13(d: &[u8], base: usize) -> Result<String, IdentErro
                     "UPC-E number system must be 0 or 1",
                 )
             })?;
-            checked(&a, base, "UPC-E")?;
+            checked(&a, base + 7, "UPC-E")?;
             Ok(pad14(&a))
         }
         n => Err(IdentError::new(
@@ -108,7 +110,7 @@ pub(crate) fn gtin_from_ean8(d: &[u8], base: usize) -> Result<String, IdentError
             format!("EAN-8 data is {} digits; expected 8", d.len()),
         ));
     }
-    checked(d, base, "EAN-8")?;
+    checked(d, base + 7, "EAN-8")?;
     Ok(pad14(d))
 }
 
@@ -126,7 +128,7 @@ pub(crate) fn gtin_from_ean_addon(d: &[u8], base: usize) -> Result<(String, Stri
         ));
     }
     let (main, addon) = d.split_at(13);
-    checked(main, base, "EAN-13/UPC-A")?;
+    checked(main, base + 12, "EAN-13/UPC-A")?;
     Ok((pad14(main), String::from_utf8_lossy(addon).into_owned()))
 }
 
@@ -137,7 +139,7 @@ pub(crate) fn gtin_from_itf14(d: &[u8], base: usize) -> Option<Result<String, Id
     }
     Some(
         all_digits(d, base)
-            .and_then(|()| checked(d, base, "ITF-14"))
+            .and_then(|()| checked(d, base + 13, "ITF-14"))
             .map(|()| pad14(d)),
     )
 }
@@ -166,6 +168,21 @@ mod tests {
         assert!(gtin_from_itf14(b"1234", 3).is_none());
         let (g, addon) = gtin_from_ean_addon(b"977123456700312", 3).unwrap();
         assert_eq!((g.as_str(), addon.as_str()), ("09771234567003", "12"));
+    }
+
+    #[test]
+    fn a_wrong_check_digit_is_reported_where_it_was_scanned() {
+        // UPC-E is checked in its expanded 12-digit form; the error must still
+        // point at the eighth digit of the 8 scanned, not past the end.
+        let e = gtin_from_ean13(b"03234565", 3).unwrap_err();
+        assert_eq!((e.kind, e.position), (ErrorKind::BadCheckDigit, 3 + 7));
+        assert_eq!(
+            gtin_from_ean13(b"9506000134353", 3).unwrap_err().position,
+            3 + 12
+        );
+        assert_eq!(gtin_from_ean8(b"95010138", 3).unwrap_err().position, 3 + 7);
+        let addon = gtin_from_ean_addon(b"977123456700412", 3).unwrap_err();
+        assert_eq!(addon.position, 3 + 12);
     }
 
     #[test]

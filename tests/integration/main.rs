@@ -1,4 +1,7 @@
 //! Integration tests: one binary (see the README's test command).
+
+// clippy.toml exempts `#[test]` functions, not the helpers and strategies
+// around them; this whole crate is test code.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,3 +12,5 @@
 
 mod cli_ident;
 mod error_kinds;
+mod fuzz_corpus;
+mod ident_props;

@@ -107,20 +107,26 @@ struct Ctx<'a, 'b> {
 }
 
 impl Ctx<'_, '_> {
+    /// An error about AI `ai`, or about the tag's own fields when `ai` is empty.
     fn err(&self, kind: ErrorKind, bit: usize, ai: &str, msg: String) -> IdentError {
-        IdentError::at_ai(kind, ai, at(bit), msg)
+        if ai.is_empty() {
+            IdentError::new(kind, at(bit), msg)
+        } else {
+            IdentError::at_ai(kind, ai, at(bit), msg)
+        }
     }
 
     fn read(&mut self, n: usize, ai: &str, what: &str) -> Result<u64, IdentError> {
         let start = self.r.pos();
-        self.r.read(n).ok_or_else(|| {
-            IdentError::at_ai(
-                ErrorKind::BadEpcLength,
-                ai,
-                at(start),
-                format!("{} ends inside the {what} of AI ({ai})", self.scheme),
-            )
-        })
+        let msg = if ai.is_empty() {
+            format!("{} ends inside its {what}", self.scheme)
+        } else {
+            format!("{} ends inside the {what} of AI ({ai})", self.scheme)
+        };
+        match self.r.read(n) {
+            Some(v) => Ok(v),
+            None => Err(self.err(ErrorKind::BadEpcLength, start, ai, msg)),
+        }
     }
 
     /// `n` digits of 4 bits each.

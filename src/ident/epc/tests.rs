@@ -753,3 +753,11 @@ fn bit_writer_and_reader_agree() {
     assert_eq!(r.read(5), Some(0));
     assert_eq!(r.read(1), None);
 }
+
+#[test]
+fn a_plus_tag_cut_off_after_its_header_names_no_ai() {
+    let err = decode_hex("f7").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::BadEpcLength);
+    assert_eq!(err.ai, None, "{err}");
+    assert!(err.message.contains("data toggle"), "{err}");
+}

@@ -206,7 +206,9 @@ impl<'m> Case<'m> {
         if let (Some(code), true) = (from_code, from_unknown) {
             f.reject(&Fact::UnknownLocation { location: code });
         }
-        let to = mv.to.as_ref().and_then(|c| {
+        // A shipment's destination is the customer, not a location here.
+        let to_code = mv.to.as_ref().filter(|_| kind != MoveKind::Ship);
+        let to = to_code.and_then(|c| {
             let l = view.location(c);
             if l.is_none() {
                 f.reject(&Fact::UnknownLocation { location: c });

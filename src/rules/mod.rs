@@ -11,7 +11,7 @@
 //! - `status.rs`, `expiry.rs`, `fefo.rs`, `bom.rs`, `quantity.rs`,
 //!   `location.rs`, `serial.rs`, `lots.rs`, `shipment.rs`: one concern each,
 //!   each stating which reason codes it owns.
-//! - [`reason`]: the operator texts and how reasons combine into a verdict.
+//! - [`reason`](mod@reason): the operator texts and how reasons combine into a verdict.
 //! - [`lot_no`]: lot-number canonicalisation, applied before lookup.
 //! - [`mem`]: [`MemView`], the in-memory view for tests and the demo.
 

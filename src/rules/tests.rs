@@ -2295,7 +2295,7 @@ proptest! {
     }
 
     #[test]
-    fn canonicalisation_never_panics_and_is_idempotent(
+    fn canonicalisation_never_panics_never_lengthens_and_cleaning_is_idempotent(
         raw in "[ -~]{0,20}",
         prefixes in proptest::collection::vec("[A-Za-z-]{0,4}", 0..3),
         remove in "[-/ .]{0,4}",

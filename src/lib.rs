@@ -10,6 +10,10 @@
 //!   EPC tag data, and the station's own internal codes. No I/O.
 //! - [`model`]: shared value types: items, lots, locations, work orders,
 //!   shipments, moves, verdicts, transactions.
+//! - [`rules`]: pure judgement of a move against a read-only [`rules::View`]
+//!   of the store: `judge(&view, &move, &context) -> Verdict`, reason codes
+//!   and operator texts, lot-number canonicalisation, and [`rules::MemView`]
+//!   (in memory, for tests and the demo). No I/O.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod ident;

@@ -488,6 +488,10 @@ pub enum ReasonCode {
     Unreadable,
     /// A supervisor overrode a rejection.
     Overridden,
+    /// The move needs a supervisor (e.g. releasing a lot from quarantine).
+    SupervisorRequired,
+    /// A line's quantity makes no sense for the move (zero or negative).
+    InvalidQuantity,
 }
 
 /// Outcome of judging a move.

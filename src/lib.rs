@@ -10,8 +10,11 @@
 //!   EPC tag data, and the station's own internal codes. No I/O.
 //! - [`model`]: shared value types: items, lots, locations, work orders,
 //!   shipments, moves, verdicts, transactions.
+//! - [`store`]: the durable redb store: master data, stock, transactions,
+//!   outbox and audit chain, behind a single writer thread.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod ident;
 pub mod model;
 pub mod rules;
+pub mod store;

@@ -292,11 +292,11 @@ type FieldResult<T> = Result<T, Problem>;
 impl<'a> Fields<'a> {
     fn problem(&self, field: &str, message: impl Into<String>) -> Problem {
         let mut line = self.line;
-        if let Some(text) = self.json_text {
-            if let Some(pos) = text.find(&format!("\"{field}\"")) {
-                let before = text.get(..pos).unwrap_or("");
-                line += before.bytes().filter(|b| *b == b'\n').count() as u64;
-            }
+        if let Some(text) = self.json_text
+            && let Some(pos) = text.find(&format!("\"{field}\""))
+        {
+            let before = text.get(..pos).unwrap_or("");
+            line += before.bytes().filter(|b| *b == b'\n').count() as u64;
         }
         Problem {
             file: self.file.to_owned(),
@@ -576,13 +576,13 @@ fn lot_of(f: &Fields<'_>) -> FieldResult<Lot> {
         .collect::<FieldResult<Vec<_>>>()?;
     let production_date = f.date_opt("production_date")?;
     let expiry_date = f.date_opt("expiry_date")?;
-    if let (Some(p), Some(e)) = (production_date, expiry_date) {
-        if e < p {
-            return Err(f.problem(
-                "expiry_date",
-                format!("{e} is before the production date {p}"),
-            ));
-        }
+    if let (Some(p), Some(e)) = (production_date, expiry_date)
+        && e < p
+    {
+        return Err(f.problem(
+            "expiry_date",
+            format!("{e} is before the production date {p}"),
+        ));
     }
     Ok(Lot {
         key,
@@ -601,13 +601,13 @@ fn lot_of(f: &Fields<'_>) -> FieldResult<Lot> {
 
 fn location_of(f: &Fields<'_>) -> FieldResult<Location> {
     let gln = f.str_opt("gln")?;
-    if let Some(g) = &gln {
-        if g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit()) || !mod10_valid(g.as_bytes()) {
-            return Err(f.problem(
-                "gln",
-                format!("`{g}` is not a GLN: 13 digits with a valid GS1 check digit"),
-            ));
-        }
+    if let Some(g) = &gln
+        && (g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit()) || !mod10_valid(g.as_bytes()))
+    {
+        return Err(f.problem(
+            "gln",
+            format!("`{g}` is not a GLN: 13 digits with a valid GS1 check digit"),
+        ));
     }
     let accepts = f.list("accepts")?;
     let accepts = if accepts.is_empty() {

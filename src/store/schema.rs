@@ -235,8 +235,8 @@ pub(crate) enum SchemaCheck {
 pub(crate) fn check_and_migrate(w: &WriteTransaction) -> Result<SchemaCheck, redb::Error> {
     let found = {
         let meta = w.open_table(META)?;
-        let v = meta.get(META_SCHEMA_VERSION)?.map(|g| g.value());
-        v
+
+        meta.get(META_SCHEMA_VERSION)?.map(|g| g.value())
     };
     let check = match found {
         None => SchemaCheck::Created,

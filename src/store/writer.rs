@@ -255,15 +255,15 @@ fn get_by_id<T: Stored>(
 /// Write a lot and keep the FEFO and genealogy indexes in step with it.
 pub(crate) fn put_lot(t: &mut Tables<'_>, old: Option<&Lot>, new: &Lot) -> Result<(), StoreError> {
     let (item, lot) = (new.key.item.0.as_str(), new.key.lot.0.as_str());
-    if let Some(old) = old {
-        if !old.on_hand.is_empty() {
-            t.fefo.remove((
-                old.key.item.0.as_str(),
-                expiry_key(old.expiry_date),
-                received_key(old.received_at),
-                old.key.lot.0.as_str(),
-            ))?;
-        }
+    if let Some(old) = old
+        && !old.on_hand.is_empty()
+    {
+        t.fefo.remove((
+            old.key.item.0.as_str(),
+            expiry_key(old.expiry_date),
+            received_key(old.received_at),
+            old.key.lot.0.as_str(),
+        ))?;
     }
     if !new.on_hand.is_empty() {
         t.fefo.insert(
@@ -376,30 +376,30 @@ fn commit_one(
     let old_lots: BTreeMap<LotKey, Option<Lot>> = before.lots;
     for (k, new) in &rows.lots {
         let old = old_lots.get(k).and_then(Option::as_ref);
-        if let Some(new) = new {
-            if old != Some(new) {
-                put_lot(t, old, new)?;
-            }
+        if let Some(new) = new
+            && old != Some(new)
+        {
+            put_lot(t, old, new)?;
         }
     }
-    if let Some(wo) = &rows.work_order {
-        if before.work_order.as_ref() != Some(wo) {
-            put_row(&mut t.work_orders, &wo.id, wo)?;
-        }
+    if let Some(wo) = &rows.work_order
+        && before.work_order.as_ref() != Some(wo)
+    {
+        put_row(&mut t.work_orders, &wo.id, wo)?;
     }
-    if let Some(s) = &rows.shipment {
-        if before.shipment.as_ref() != Some(s) {
-            put_row(&mut t.shipments, &s.id, s)?;
-        }
+    if let Some(s) = &rows.shipment
+        && before.shipment.as_ref() != Some(s)
+    {
+        put_row(&mut t.shipments, &s.id, s)?;
     }
-    if tx.mv.kind == MoveKind::Ship {
-        if let Some(sid) = &tx.mv.shipment {
-            for l in &tx.mv.lines {
-                t.lot_ships.insert(
-                    (l.lot.item.0.as_str(), l.lot.lot.0.as_str(), sid.as_str()),
-                    (),
-                )?;
-            }
+    if tx.mv.kind == MoveKind::Ship
+        && let Some(sid) = &tx.mv.shipment
+    {
+        for l in &tx.mv.lines {
+            t.lot_ships.insert(
+                (l.lot.item.0.as_str(), l.lot.lot.0.as_str(), sid.as_str()),
+                (),
+            )?;
         }
     }
     for ((item, serial), state) in &rows.serials {
@@ -451,10 +451,10 @@ fn mark_synced(w: &WriteTransaction, ids: &[TxId]) -> Result<usize, StoreError> 
     let mut outbox = w.open_table(OUTBOX)?;
     let mut n = 0;
     for id in ids {
-        if let Some(index) = tx_ids.get(id.0.as_u128())?.map(|g| g.value()) {
-            if outbox.remove(index)?.is_some() {
-                n += 1;
-            }
+        if let Some(index) = tx_ids.get(id.0.as_u128())?.map(|g| g.value())
+            && outbox.remove(index)?.is_some()
+        {
+            n += 1;
         }
     }
     Ok(n)
@@ -487,10 +487,10 @@ fn import_master_data(
         let mut glns = w.open_table(LOCATION_GLN)?;
         for r in &data.locations {
             let loc: &Location = &r.value;
-            if let Some(old) = get_by_id::<Location>(&locations, "locations", &loc.code.0)? {
-                if let Some(g) = &old.gln {
-                    glns.remove(g.as_str())?;
-                }
+            if let Some(old) = get_by_id::<Location>(&locations, "locations", &loc.code.0)?
+                && let Some(g) = &old.gln
+            {
+                glns.remove(g.as_str())?;
             }
             put_row(&mut locations, &loc.code.0, loc)?;
             if let Some(g) = &loc.gln {

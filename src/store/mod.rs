@@ -45,6 +45,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 
 use jiff::Timestamp;
@@ -122,6 +123,15 @@ impl Committed {
     pub fn is_new(&self) -> bool {
         matches!(self, Committed::New { .. })
     }
+}
+
+/// Writer counters (see [`Store::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Durable write transactions that recorded at least one commit.
+    pub commit_txns: u64,
+    /// Transactions recorded.
+    pub recorded: u64,
 }
 
 /// The sync task's persistent state.
@@ -250,6 +260,7 @@ struct Inner {
     commands: Option<mpsc::Sender<StoreCommand>>,
     writer: Option<JoinHandle<()>>,
     outbox_notify: Arc<Notify>,
+    counters: Arc<writer::Counters>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -320,11 +331,13 @@ impl Store {
         let db = Arc::new(open_database(&path, &config, false)?);
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let outbox_notify = Arc::new(Notify::new());
+        let counters = Arc::new(writer::Counters::default());
         let writer = writer::spawn(
             Arc::clone(&db),
             rx,
             config.group_commit_max.max(1),
             Arc::clone(&outbox_notify),
+            Arc::clone(&counters),
         )
         .map_err(|e| StoreError::Backup {
             path: path.clone(),
@@ -337,6 +350,7 @@ impl Store {
                 commands: Some(tx),
                 writer: Some(writer),
                 outbox_notify,
+                counters,
             }),
         })
     }
@@ -349,6 +363,15 @@ impl Store {
     /// Notified after every commit that added outbox rows (wakes the sync task).
     pub fn outbox_notify(&self) -> Arc<Notify> {
         Arc::clone(&self.inner.outbox_notify)
+    }
+
+    /// Writer counters since open: durable write transactions that recorded
+    /// commits, and transactions recorded. Their ratio is the group size.
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            commit_txns: self.inner.counters.commit_txns.load(Ordering::Relaxed),
+            recorded: self.inner.counters.recorded.load(Ordering::Relaxed),
+        }
     }
 
     /// A consistent read view of the whole store as of now.

@@ -260,6 +260,12 @@ async fn group_commit_answers_every_concurrent_caller_with_unique_gap_free_seqs(
     let lot = snap.lot(&key(OATS, "L1")).unwrap();
     assert_eq!(lot.on_hand.get(&loc("A-01")), Some(&Qty::units(200)));
     assert_eq!(snap.outbox_len().unwrap(), 201);
+    let stats = store.stats();
+    assert_eq!(stats.recorded, 201);
+    assert!(
+        stats.commit_txns < stats.recorded,
+        "queued commits shared write transactions: {stats:?}"
+    );
     assert!(store.verify().unwrap().is_ok());
 }
 

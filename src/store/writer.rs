@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use jiff::civil::Date;
@@ -50,18 +51,34 @@ pub(crate) enum StoreCommand {
     Ping { reply: Reply<()> },
 }
 
+/// Counters the writer keeps for metrics and benchmarks.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Durable write transactions that recorded commits.
+    pub(crate) commit_txns: AtomicU64,
+    /// Transactions recorded (new, not retries).
+    pub(crate) recorded: AtomicU64,
+}
+
 pub(crate) fn spawn(
     db: Arc<Database>,
     rx: mpsc::Receiver<StoreCommand>,
     group_max: usize,
     notify: Arc<Notify>,
+    counters: Arc<Counters>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("lotstation-store-writer".into())
-        .spawn(move || run(&db, rx, group_max, &notify))
+        .spawn(move || run(&db, rx, group_max, &notify, &counters))
 }
 
-fn run(db: &Database, mut rx: mpsc::Receiver<StoreCommand>, group_max: usize, notify: &Notify) {
+fn run(
+    db: &Database,
+    mut rx: mpsc::Receiver<StoreCommand>,
+    group_max: usize,
+    notify: &Notify,
+    counters: &Counters,
+) {
     let mut next = rx.blocking_recv();
     while let Some(cmd) = next.take() {
         match cmd {
@@ -77,7 +94,7 @@ fn run(db: &Database, mut rx: mpsc::Receiver<StoreCommand>, group_max: usize, no
                         Err(_) => break,
                     }
                 }
-                commit_group(db, group, notify);
+                commit_group(db, group, notify, counters);
             }
             StoreCommand::MarkSynced { ids, reply } => {
                 let _ = reply.send(in_write(db, |w| mark_synced(w, &ids)));
@@ -133,34 +150,38 @@ fn in_write<T>(
 
 type Group = Vec<(Box<Transaction>, Reply<Committed>)>;
 
-fn commit_group(db: &Database, group: Group, notify: &Notify) {
+fn commit_group(db: &Database, group: Group, notify: &Notify, counters: &Counters) {
     let (txs, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
     let mut results: Vec<Result<Committed, StoreError>> = Vec::with_capacity(txs.len());
-    let outcome = (|| -> Result<bool, StoreError> {
+    let outcome = (|| -> Result<u64, StoreError> {
         let mut w = db.begin_write()?;
         w.set_durability(Durability::Immediate)?;
-        let mut any_new = false;
+        let mut new = 0u64;
         {
             let mut t = Tables::open(&w)?;
             for tx in txs {
                 let r = commit_one(&mut t, *tx)?;
-                any_new |= matches!(r, Ok(Committed::New { .. }));
+                new += u64::from(matches!(r, Ok(Committed::New { .. })));
                 results.push(r);
             }
         }
-        if any_new {
+        if new > 0 {
             w.commit()?;
         } else {
             w.abort()?;
         }
-        Ok(any_new)
+        Ok(new)
     })();
     match outcome {
-        Ok(any_new) => {
+        Ok(new) => {
+            if new > 0 {
+                counters.commit_txns.fetch_add(1, Ordering::Relaxed);
+                counters.recorded.fetch_add(new, Ordering::Relaxed);
+            }
             for (reply, r) in replies.into_iter().zip(results) {
                 let _ = reply.send(r);
             }
-            if any_new {
+            if new > 0 {
                 notify.notify_one();
             }
         }

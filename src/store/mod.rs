@@ -379,6 +379,24 @@ impl Store {
         Snapshot::new(self.inner.db.begin_read()?)
     }
 
+    /// A lot, as of now (for CLI queries; the rules use a [`Snapshot`]).
+    pub fn lot(&self, key: &crate::model::LotKey) -> Result<Option<crate::model::Lot>, StoreError> {
+        self.snapshot()?.try_lot(key)
+    }
+
+    /// Every transaction that touched a lot, oldest first.
+    pub fn history(
+        &self,
+        key: &crate::model::LotKey,
+    ) -> Result<Vec<crate::model::Transaction>, StoreError> {
+        self.snapshot()?.history(key)
+    }
+
+    /// Up to `limit` outbox entries not yet acknowledged, in commit order.
+    pub fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.snapshot()?.outbox_pending(limit)
+    }
+
     async fn call<T>(
         &self,
         make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> StoreCommand,

@@ -320,6 +320,7 @@ async fn outbox_lists_pending_in_commit_order_and_mark_synced_removes_them() {
     let pending = snap.outbox_pending(10).unwrap();
     assert_eq!(pending.iter().map(|e| e.tx.id).collect::<Vec<_>>(), ids);
     assert_eq!(snap.outbox_oldest().unwrap().unwrap().tx.id, ids[0]);
+    assert_eq!(store.pending(2).unwrap().len(), 2);
     let removed = store
         .mark_synced(vec![ids[0], ids[1], TxId::new()])
         .await

@@ -14,8 +14,11 @@
 //!   of the store: `judge(&view, &move, &context) -> Verdict`, reason codes
 //!   and operator texts, lot-number canonicalisation, and [`rules::MemView`]
 //!   (in memory, for tests and the demo). No I/O.
+//! - [`store`]: the durable redb store: master data, stock, transactions,
+//!   outbox and audit chain, behind a single writer thread.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod ident;
 pub mod model;
 pub mod rules;
+pub mod store;

@@ -1,0 +1,259 @@
+//! A consistent read view of the store: one redb read transaction with its
+//! tables kept open for the snapshot's life.
+//!
+//! [`Snapshot`] implements [`View`] for the rules. `View` cannot report
+//! errors, so a row that fails to decode reads as absent there (a move over
+//! it is then refused as unknown, the safe side); the `try_*` methods report
+//! the error instead, and `lotstation verify` finds the row.
+
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata};
+
+use crate::model::{
+    Item, ItemCode, Location, LocationCode, Lot, LotKey, Shipment, Transaction, TxId, WorkOrder,
+};
+use crate::rules::{SerialState, View};
+use crate::store::schema::*;
+use crate::store::writer::{get_lot, load_tx};
+use crate::store::{StoreError, SyncState};
+
+/// A pending outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Global commit index (delivery order).
+    pub index: u64,
+    /// The transaction.
+    pub tx: Transaction,
+}
+
+/// A read transaction over the store. Cheap to create; hold it only as long
+/// as one decision or one query needs (it pins the pages it sees).
+pub struct Snapshot {
+    pub(crate) items: ReadOnlyTable<&'static str, &'static [u8]>,
+    pub(crate) lots: ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
+    pub(crate) fefo: ReadOnlyTable<(&'static str, i32, i64, &'static str), ()>,
+    pub(crate) children:
+        ReadOnlyTable<(&'static str, &'static str, &'static str, &'static str), ()>,
+    pub(crate) lot_ships: ReadOnlyTable<(&'static str, &'static str, &'static str), ()>,
+    locations: ReadOnlyTable<&'static str, &'static [u8]>,
+    glns: ReadOnlyTable<&'static str, &'static str>,
+    work_orders: ReadOnlyTable<&'static str, &'static [u8]>,
+    shipments: ReadOnlyTable<&'static str, &'static [u8]>,
+    transactions: ReadOnlyTable<u64, &'static [u8]>,
+    tx_ids: ReadOnlyTable<u128, u64>,
+    by_lot: ReadOnlyTable<(&'static str, &'static str, u64), ()>,
+    outbox: ReadOnlyTable<u64, u128>,
+    station_seq: ReadOnlyTable<&'static str, u64>,
+    serials: ReadOnlyTable<(&'static str, &'static str), u8>,
+    sync: ReadOnlyTable<&'static str, &'static [u8]>,
+    _txn: ReadTransaction,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").finish_non_exhaustive()
+    }
+}
+
+fn by_id<T: Stored>(
+    t: &ReadOnlyTable<&'static str, &'static [u8]>,
+    table: &'static str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    match t.get(id)? {
+        None => Ok(None),
+        Some(g) => decode(g.value())
+            .map(Some)
+            .map_err(|source| StoreError::Corrupt {
+                table,
+                key: id.to_owned(),
+                source,
+            }),
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn new(txn: ReadTransaction) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot {
+            items: txn.open_table(ITEMS)?,
+            lots: txn.open_table(LOTS)?,
+            fefo: txn.open_table(LOTS_FEFO)?,
+            children: txn.open_table(LOT_CHILDREN)?,
+            lot_ships: txn.open_table(LOT_SHIPMENTS)?,
+            locations: txn.open_table(LOCATIONS)?,
+            glns: txn.open_table(LOCATION_GLN)?,
+            work_orders: txn.open_table(WORK_ORDERS)?,
+            shipments: txn.open_table(SHIPMENTS)?,
+            transactions: txn.open_table(TRANSACTIONS)?,
+            tx_ids: txn.open_table(TX_IDS)?,
+            by_lot: txn.open_table(TX_BY_LOT)?,
+            outbox: txn.open_table(OUTBOX)?,
+            station_seq: txn.open_table(STATION_SEQ)?,
+            serials: txn.open_table(SERIALS)?,
+            sync: txn.open_table(SYNC_STATE)?,
+            _txn: txn,
+        })
+    }
+
+    /// An item.
+    pub fn try_item(&self, code: &ItemCode) -> Result<Option<Item>, StoreError> {
+        by_id(&self.items, "items", &code.0)
+    }
+
+    /// A lot.
+    pub fn try_lot(&self, key: &LotKey) -> Result<Option<Lot>, StoreError> {
+        get_lot(&self.lots, key)
+    }
+
+    /// A location by code, else by GLN.
+    pub fn try_location(&self, code: &LocationCode) -> Result<Option<Location>, StoreError> {
+        if let Some(l) = by_id(&self.locations, "locations", &code.0)? {
+            return Ok(Some(l));
+        }
+        let Some(by_gln) = self
+            .glns
+            .get(code.0.as_str())?
+            .map(|g| g.value().to_owned())
+        else {
+            return Ok(None);
+        };
+        by_id(&self.locations, "locations", &by_gln)
+    }
+
+    /// A work order.
+    pub fn try_work_order(&self, id: &str) -> Result<Option<WorkOrder>, StoreError> {
+        by_id(&self.work_orders, "work_orders", id)
+    }
+
+    /// A shipment.
+    pub fn try_shipment(&self, id: &str) -> Result<Option<Shipment>, StoreError> {
+        by_id(&self.shipments, "shipments", id)
+    }
+
+    /// Lots of an item with stock, FEFO order, at most `limit`.
+    pub fn try_lots_of_item(&self, item: &ItemCode, limit: usize) -> Result<Vec<Lot>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self
+            .fefo
+            .range((item.0.as_str(), i32::MIN, i64::MIN, "")..)?
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = entry?;
+            let (it, _, _, lot) = k.value();
+            if it != item.0 {
+                break;
+            }
+            let key = LotKey {
+                item: item.clone(),
+                lot: crate::model::LotNo(lot.to_owned()),
+            };
+            if let Some(l) = self.try_lot(&key)? {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A recorded transaction by id.
+    pub fn transaction(&self, id: TxId) -> Result<Option<Transaction>, StoreError> {
+        match self.tx_ids.get(id.0.as_u128())? {
+            None => Ok(None),
+            Some(g) => load_tx(&self.transactions, g.value()).map(Some),
+        }
+    }
+
+    /// Every transaction that touched a lot, oldest first.
+    pub fn history(&self, key: &LotKey) -> Result<Vec<Transaction>, StoreError> {
+        let (item, lot) = (key.item.0.as_str(), key.lot.0.as_str());
+        let mut out = Vec::new();
+        for entry in self.by_lot.range((item, lot, 0u64)..)? {
+            let (k, _) = entry?;
+            let (i, l, index) = k.value();
+            if i != item || l != lot {
+                break;
+            }
+            out.push(load_tx(&self.transactions, index)?);
+        }
+        Ok(out)
+    }
+
+    /// Number of transactions recorded.
+    pub fn transaction_count(&self) -> Result<u64, StoreError> {
+        Ok(self.transactions.len()?)
+    }
+
+    /// Last seq assigned to a station (0 if none).
+    pub fn last_seq(&self, station: &str) -> Result<u64, StoreError> {
+        Ok(self.station_seq.get(station)?.map_or(0, |g| g.value()))
+    }
+
+    /// Transactions not yet acknowledged by the central server.
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        Ok(self.outbox.len()?)
+    }
+
+    /// The oldest pending outbox entry.
+    pub fn outbox_oldest(&self) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self.outbox_pending(1)?.into_iter().next())
+    }
+
+    /// Up to `limit` pending outbox entries, in commit order.
+    pub fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.outbox.iter()?.take(limit) {
+            let (k, _) = entry?;
+            let index = k.value();
+            out.push(OutboxEntry {
+                index,
+                tx: load_tx(&self.transactions, index)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The sync task's state.
+    pub fn sync_state(&self) -> Result<SyncState, StoreError> {
+        Ok(by_id(&self.sync, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
+    }
+
+    /// Where a serial stands.
+    pub fn try_serial_state(
+        &self,
+        item: &ItemCode,
+        serial: &str,
+    ) -> Result<Option<SerialState>, StoreError> {
+        Ok(self
+            .serials
+            .get((item.0.as_str(), serial))?
+            .and_then(|g| match g.value() {
+                SERIAL_IN_STOCK => Some(SerialState::InStock),
+                SERIAL_SHIPPED => Some(SerialState::Shipped),
+                _ => None,
+            }))
+    }
+}
+
+impl View for Snapshot {
+    fn item(&self, code: &ItemCode) -> Option<Item> {
+        self.try_item(code).ok().flatten()
+    }
+    fn lot(&self, key: &LotKey) -> Option<Lot> {
+        self.try_lot(key).ok().flatten()
+    }
+    fn lots_of_item(&self, item: &ItemCode, limit: usize) -> Vec<Lot> {
+        self.try_lots_of_item(item, limit).unwrap_or_default()
+    }
+    fn location(&self, code: &LocationCode) -> Option<Location> {
+        self.try_location(code).ok().flatten()
+    }
+    fn work_order(&self, id: &str) -> Option<WorkOrder> {
+        self.try_work_order(id).ok().flatten()
+    }
+    fn shipment(&self, id: &str) -> Option<Shipment> {
+        self.try_shipment(id).ok().flatten()
+    }
+    fn serial_state(&self, item: &ItemCode, serial: &str) -> Option<SerialState> {
+        self.try_serial_state(item, serial).ok().flatten()
+    }
+}

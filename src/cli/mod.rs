@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod epc;
 pub(crate) mod out;
 mod parse;
+mod store_cmds;
 
 /// The input was processed and found invalid.
 pub const EXIT_REJECTED: u8 = 1;
@@ -32,6 +33,12 @@ pub struct Cli {
 enum Command {
     Parse(parse::ParseArgs),
     Epc(epc::EpcArgs),
+    Import(store_cmds::ImportArgs),
+    Lot(store_cmds::LotArgs),
+    Trace(store_cmds::TraceArgs),
+    Outbox(store_cmds::OutboxArgs),
+    Verify(store_cmds::VerifyArgs),
+    Backup(store_cmds::BackupArgs),
 }
 
 /// Run the chosen subcommand.
@@ -39,5 +46,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args),
         Command::Epc(args) => epc::run(args),
+        Command::Import(args) => store_cmds::import(args),
+        Command::Lot(args) => store_cmds::lot(args),
+        Command::Trace(args) => store_cmds::trace(args),
+        Command::Outbox(args) => store_cmds::outbox(args),
+        Command::Verify(args) => store_cmds::verify(args),
+        Command::Backup(args) => store_cmds::backup(args),
     }
 }

@@ -21,4 +21,5 @@
 pub mod ident;
 pub mod model;
 pub mod rules;
+pub mod source;
 pub mod store;

@@ -95,7 +95,7 @@ pub fn parse(text: &str, max_frame_bytes: usize) -> Result<Vec<CapturedFrame>, C
 }
 
 fn hex_bytes(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
+    if !h.len().is_multiple_of(2) {
         return None;
     }
     h.as_bytes()

@@ -71,15 +71,14 @@ struct LotRef {
 
 impl LotRef {
     fn key(&self) -> anyhow::Result<LotKey> {
-        if let Ok(d) = ident::decode(self.lot.as_bytes(), &DecodeOptions::default()) {
-            if let Some(es) = d.element_string() {
-                if let (Some(item), Some(lot)) = (es.get("01"), es.get("10")) {
-                    return Ok(LotKey {
-                        item: ItemCode(item.to_owned()),
-                        lot: LotNo(lot.to_owned()),
-                    });
-                }
-            }
+        let decoded = ident::decode(self.lot.as_bytes(), &DecodeOptions::default());
+        if let Some(es) = decoded.as_ref().ok().and_then(|d| d.element_string())
+            && let (Some(item), Some(lot)) = (es.get("01"), es.get("10"))
+        {
+            return Ok(LotKey {
+                item: ItemCode(item.to_owned()),
+                lot: LotNo(lot.to_owned()),
+            });
         }
         match self.lot.split_once('/') {
             Some((item, lot)) if !item.is_empty() && !lot.is_empty() => Ok(LotKey {

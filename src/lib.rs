@@ -18,8 +18,10 @@
 //!   outbox and audit chain, behind a single writer thread.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
+pub mod daemon;
 pub mod ident;
 pub mod model;
 pub mod rules;
 pub mod source;
 pub mod store;
+pub mod telemetry;

@@ -1,0 +1,5 @@
+//! The station daemon: sources → station → store writer, every channel
+//! bounded, one cancellation tree, ordered shutdown.
+
+pub mod feedback;
+pub mod lot_number;

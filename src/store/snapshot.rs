@@ -6,6 +6,8 @@
 //! it is then refused as unknown, the safe side); the `try_*` methods report
 //! the error instead, and `lotstation verify` finds the row.
 
+use std::sync::OnceLock;
+
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use crate::model::{
@@ -25,27 +27,31 @@ pub struct OutboxEntry {
     pub tx: Transaction,
 }
 
+/// The FEFO index: (item, expiry, received, lot).
+type FefoTable = ReadOnlyTable<(&'static str, i32, i64, &'static str), ()>;
+/// Genealogy children: (parent item, parent lot, child item, child lot).
+type ChildrenTable = ReadOnlyTable<(&'static str, &'static str, &'static str, &'static str), ()>;
+
 /// A read transaction over the store. Cheap to create; hold it only as long
 /// as one decision or one query needs (it pins the pages it sees).
 pub struct Snapshot {
-    pub(crate) items: ReadOnlyTable<&'static str, &'static [u8]>,
-    pub(crate) lots: ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
-    pub(crate) fefo: ReadOnlyTable<(&'static str, i32, i64, &'static str), ()>,
-    pub(crate) children:
-        ReadOnlyTable<(&'static str, &'static str, &'static str, &'static str), ()>,
-    pub(crate) lot_ships: ReadOnlyTable<(&'static str, &'static str, &'static str), ()>,
-    locations: ReadOnlyTable<&'static str, &'static [u8]>,
-    glns: ReadOnlyTable<&'static str, &'static str>,
-    work_orders: ReadOnlyTable<&'static str, &'static [u8]>,
-    shipments: ReadOnlyTable<&'static str, &'static [u8]>,
-    transactions: ReadOnlyTable<u64, &'static [u8]>,
-    tx_ids: ReadOnlyTable<u128, u64>,
-    by_lot: ReadOnlyTable<(&'static str, &'static str, u64), ()>,
-    outbox: ReadOnlyTable<u64, u128>,
-    station_seq: ReadOnlyTable<&'static str, u64>,
-    serials: ReadOnlyTable<(&'static str, &'static str), u8>,
-    sync: ReadOnlyTable<&'static str, &'static [u8]>,
-    _txn: ReadTransaction,
+    items: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    lots: OnceLock<ReadOnlyTable<(&'static str, &'static str), &'static [u8]>>,
+    fefo: OnceLock<FefoTable>,
+    children: OnceLock<ChildrenTable>,
+    lot_ships: OnceLock<ReadOnlyTable<(&'static str, &'static str, &'static str), ()>>,
+    locations: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    glns: OnceLock<ReadOnlyTable<&'static str, &'static str>>,
+    work_orders: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    shipments: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    transactions: OnceLock<ReadOnlyTable<u64, &'static [u8]>>,
+    tx_ids: OnceLock<ReadOnlyTable<u128, u64>>,
+    by_lot: OnceLock<ReadOnlyTable<(&'static str, &'static str, u64), ()>>,
+    outbox: OnceLock<ReadOnlyTable<u64, u128>>,
+    station_seq: OnceLock<ReadOnlyTable<&'static str, u64>>,
+    serials: OnceLock<ReadOnlyTable<(&'static str, &'static str), u8>>,
+    sync: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    txn: ReadTransaction,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -72,68 +78,212 @@ fn by_id<T: Stored>(
 }
 
 impl Snapshot {
+    pub(crate) fn items(&self) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
+        if let Some(t) = self.items.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(ITEMS)?;
+        Ok(self.items.get_or_init(|| t))
+    }
+
+    pub(crate) fn lots(
+        &self,
+    ) -> Result<&ReadOnlyTable<(&'static str, &'static str), &'static [u8]>, StoreError> {
+        if let Some(t) = self.lots.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOTS)?;
+        Ok(self.lots.get_or_init(|| t))
+    }
+
+    pub(crate) fn fefo(&self) -> Result<&FefoTable, StoreError> {
+        if let Some(t) = self.fefo.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOTS_FEFO)?;
+        Ok(self.fefo.get_or_init(|| t))
+    }
+
+    pub(crate) fn children(&self) -> Result<&ChildrenTable, StoreError> {
+        if let Some(t) = self.children.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOT_CHILDREN)?;
+        Ok(self.children.get_or_init(|| t))
+    }
+
+    pub(crate) fn lot_ships(
+        &self,
+    ) -> Result<&ReadOnlyTable<(&'static str, &'static str, &'static str), ()>, StoreError> {
+        if let Some(t) = self.lot_ships.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOT_SHIPMENTS)?;
+        Ok(self.lot_ships.get_or_init(|| t))
+    }
+
+    pub(crate) fn locations(
+        &self,
+    ) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
+        if let Some(t) = self.locations.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOCATIONS)?;
+        Ok(self.locations.get_or_init(|| t))
+    }
+
+    pub(crate) fn glns(&self) -> Result<&ReadOnlyTable<&'static str, &'static str>, StoreError> {
+        if let Some(t) = self.glns.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(LOCATION_GLN)?;
+        Ok(self.glns.get_or_init(|| t))
+    }
+
+    pub(crate) fn work_orders(
+        &self,
+    ) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
+        if let Some(t) = self.work_orders.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(WORK_ORDERS)?;
+        Ok(self.work_orders.get_or_init(|| t))
+    }
+
+    pub(crate) fn shipments(
+        &self,
+    ) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
+        if let Some(t) = self.shipments.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(SHIPMENTS)?;
+        Ok(self.shipments.get_or_init(|| t))
+    }
+
+    pub(crate) fn transactions(&self) -> Result<&ReadOnlyTable<u64, &'static [u8]>, StoreError> {
+        if let Some(t) = self.transactions.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(TRANSACTIONS)?;
+        Ok(self.transactions.get_or_init(|| t))
+    }
+
+    pub(crate) fn tx_ids(&self) -> Result<&ReadOnlyTable<u128, u64>, StoreError> {
+        if let Some(t) = self.tx_ids.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(TX_IDS)?;
+        Ok(self.tx_ids.get_or_init(|| t))
+    }
+
+    pub(crate) fn by_lot(
+        &self,
+    ) -> Result<&ReadOnlyTable<(&'static str, &'static str, u64), ()>, StoreError> {
+        if let Some(t) = self.by_lot.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(TX_BY_LOT)?;
+        Ok(self.by_lot.get_or_init(|| t))
+    }
+
+    pub(crate) fn outbox(&self) -> Result<&ReadOnlyTable<u64, u128>, StoreError> {
+        if let Some(t) = self.outbox.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(OUTBOX)?;
+        Ok(self.outbox.get_or_init(|| t))
+    }
+
+    pub(crate) fn station_seq(&self) -> Result<&ReadOnlyTable<&'static str, u64>, StoreError> {
+        if let Some(t) = self.station_seq.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(STATION_SEQ)?;
+        Ok(self.station_seq.get_or_init(|| t))
+    }
+
+    pub(crate) fn serials(
+        &self,
+    ) -> Result<&ReadOnlyTable<(&'static str, &'static str), u8>, StoreError> {
+        if let Some(t) = self.serials.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(SERIALS)?;
+        Ok(self.serials.get_or_init(|| t))
+    }
+
+    pub(crate) fn sync(&self) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
+        if let Some(t) = self.sync.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(SYNC_STATE)?;
+        Ok(self.sync.get_or_init(|| t))
+    }
+
     pub(crate) fn new(txn: ReadTransaction) -> Result<Snapshot, StoreError> {
+        // Tables are opened on first use: a decision touches a few of them,
+        // and opening all of them up front cost more than the lookups.
         Ok(Snapshot {
-            items: txn.open_table(ITEMS)?,
-            lots: txn.open_table(LOTS)?,
-            fefo: txn.open_table(LOTS_FEFO)?,
-            children: txn.open_table(LOT_CHILDREN)?,
-            lot_ships: txn.open_table(LOT_SHIPMENTS)?,
-            locations: txn.open_table(LOCATIONS)?,
-            glns: txn.open_table(LOCATION_GLN)?,
-            work_orders: txn.open_table(WORK_ORDERS)?,
-            shipments: txn.open_table(SHIPMENTS)?,
-            transactions: txn.open_table(TRANSACTIONS)?,
-            tx_ids: txn.open_table(TX_IDS)?,
-            by_lot: txn.open_table(TX_BY_LOT)?,
-            outbox: txn.open_table(OUTBOX)?,
-            station_seq: txn.open_table(STATION_SEQ)?,
-            serials: txn.open_table(SERIALS)?,
-            sync: txn.open_table(SYNC_STATE)?,
-            _txn: txn,
+            items: OnceLock::new(),
+            lots: OnceLock::new(),
+            fefo: OnceLock::new(),
+            children: OnceLock::new(),
+            lot_ships: OnceLock::new(),
+            locations: OnceLock::new(),
+            glns: OnceLock::new(),
+            work_orders: OnceLock::new(),
+            shipments: OnceLock::new(),
+            transactions: OnceLock::new(),
+            tx_ids: OnceLock::new(),
+            by_lot: OnceLock::new(),
+            outbox: OnceLock::new(),
+            station_seq: OnceLock::new(),
+            serials: OnceLock::new(),
+            sync: OnceLock::new(),
+            txn,
         })
     }
 
     /// An item.
     pub fn try_item(&self, code: &ItemCode) -> Result<Option<Item>, StoreError> {
-        by_id(&self.items, "items", &code.0)
+        by_id(self.items()?, "items", &code.0)
     }
 
     /// A lot.
     pub fn try_lot(&self, key: &LotKey) -> Result<Option<Lot>, StoreError> {
-        get_lot(&self.lots, key)
+        get_lot(self.lots()?, key)
     }
 
     /// A location by code, else by GLN.
     pub fn try_location(&self, code: &LocationCode) -> Result<Option<Location>, StoreError> {
-        if let Some(l) = by_id(&self.locations, "locations", &code.0)? {
+        if let Some(l) = by_id(self.locations()?, "locations", &code.0)? {
             return Ok(Some(l));
         }
         let Some(by_gln) = self
-            .glns
+            .glns()?
             .get(code.0.as_str())?
             .map(|g| g.value().to_owned())
         else {
             return Ok(None);
         };
-        by_id(&self.locations, "locations", &by_gln)
+        by_id(self.locations()?, "locations", &by_gln)
     }
 
     /// A work order.
     pub fn try_work_order(&self, id: &str) -> Result<Option<WorkOrder>, StoreError> {
-        by_id(&self.work_orders, "work_orders", id)
+        by_id(self.work_orders()?, "work_orders", id)
     }
 
     /// A shipment.
     pub fn try_shipment(&self, id: &str) -> Result<Option<Shipment>, StoreError> {
-        by_id(&self.shipments, "shipments", id)
+        by_id(self.shipments()?, "shipments", id)
     }
 
     /// Lots of an item with stock, FEFO order, at most `limit`.
     pub fn try_lots_of_item(&self, item: &ItemCode, limit: usize) -> Result<Vec<Lot>, StoreError> {
         let mut out = Vec::new();
         for entry in self
-            .fefo
+            .fefo()?
             .range((item.0.as_str(), i32::MIN, i64::MIN, "")..)?
         {
             if out.len() >= limit {
@@ -157,9 +307,9 @@ impl Snapshot {
 
     /// A recorded transaction by id.
     pub fn transaction(&self, id: TxId) -> Result<Option<Transaction>, StoreError> {
-        match self.tx_ids.get(id.0.as_u128())? {
+        match self.tx_ids()?.get(id.0.as_u128())? {
             None => Ok(None),
-            Some(g) => load_tx(&self.transactions, g.value()).map(Some),
+            Some(g) => load_tx(self.transactions()?, g.value()).map(Some),
         }
     }
 
@@ -167,30 +317,30 @@ impl Snapshot {
     pub fn history(&self, key: &LotKey) -> Result<Vec<Transaction>, StoreError> {
         let (item, lot) = (key.item.0.as_str(), key.lot.0.as_str());
         let mut out = Vec::new();
-        for entry in self.by_lot.range((item, lot, 0u64)..)? {
+        for entry in self.by_lot()?.range((item, lot, 0u64)..)? {
             let (k, _) = entry?;
             let (i, l, index) = k.value();
             if i != item || l != lot {
                 break;
             }
-            out.push(load_tx(&self.transactions, index)?);
+            out.push(load_tx(self.transactions()?, index)?);
         }
         Ok(out)
     }
 
     /// Number of transactions recorded.
     pub fn transaction_count(&self) -> Result<u64, StoreError> {
-        Ok(self.transactions.len()?)
+        Ok(self.transactions()?.len()?)
     }
 
     /// Last seq assigned to a station (0 if none).
     pub fn last_seq(&self, station: &str) -> Result<u64, StoreError> {
-        Ok(self.station_seq.get(station)?.map_or(0, |g| g.value()))
+        Ok(self.station_seq()?.get(station)?.map_or(0, |g| g.value()))
     }
 
     /// Transactions not yet acknowledged by the central server.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
-        Ok(self.outbox.len()?)
+        Ok(self.outbox()?.len()?)
     }
 
     /// The oldest pending outbox entry.
@@ -201,12 +351,12 @@ impl Snapshot {
     /// Up to `limit` pending outbox entries, in commit order.
     pub fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.outbox.iter()?.take(limit) {
+        for entry in self.outbox()?.iter()?.take(limit) {
             let (k, _) = entry?;
             let index = k.value();
             out.push(OutboxEntry {
                 index,
-                tx: load_tx(&self.transactions, index)?,
+                tx: load_tx(self.transactions()?, index)?,
             });
         }
         Ok(out)
@@ -214,7 +364,7 @@ impl Snapshot {
 
     /// The sync task's state.
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
-        Ok(by_id(&self.sync, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
+        Ok(by_id(self.sync()?, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
     }
 
     /// Where a serial stands.
@@ -224,7 +374,7 @@ impl Snapshot {
         serial: &str,
     ) -> Result<Option<SerialState>, StoreError> {
         Ok(self
-            .serials
+            .serials()?
             .get((item.0.as_str(), serial))?
             .and_then(|g| match g.value() {
                 SERIAL_IN_STOCK => Some(SerialState::InStock),

@@ -62,7 +62,7 @@ pub fn forward(snap: &Snapshot, start: &LotKey, limit: usize) -> Result<Forward,
     let mut queue = VecDeque::from([start.clone()]);
     while let Some(k) = queue.pop_front() {
         let (item, lot) = (k.item.0.as_str(), k.lot.0.as_str());
-        for entry in snap.lot_ships.range((item, lot, "")..)? {
+        for entry in snap.lot_ships()?.range((item, lot, "")..)? {
             let (key, _) = entry?;
             let (i, l, s) = key.value();
             if i != item || l != lot {
@@ -72,7 +72,7 @@ pub fn forward(snap: &Snapshot, start: &LotKey, limit: usize) -> Result<Forward,
                 out.shipments.push(s.to_owned());
             }
         }
-        for entry in snap.children.range((item, lot, "", "")..)? {
+        for entry in snap.children()?.range((item, lot, "", "")..)? {
             let (key, _) = entry?;
             let (pi, pl, ci, cl) = key.value();
             if pi != item || pl != lot {

@@ -31,7 +31,7 @@ impl Workflow for StatusChange {
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {
         let lot = match cx.scanned_lot(&label, &self.expected(cx.settings)) {
             Ok(l) => l,
-            Err(a) => return vec![a],
+            Err(v) => return vec![Action::Reject(v)],
         };
         let mut mv = cx.new_move(self.kind, vec![record]);
         mv.lines = vec![LotLine {

@@ -49,7 +49,7 @@ impl Workflow for Issue {
         };
         let lot = match cx.scanned_lot(&label, &expected) {
             Ok(l) => l,
-            Err(a) => return vec![a],
+            Err(v) => return vec![Action::Reject(v)],
         };
         let mut mv = cx.new_move(MoveKind::Issue, vec![wo_record.clone(), record]);
         mv.work_order = Some(wo.clone());

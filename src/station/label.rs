@@ -41,7 +41,20 @@ impl Label {
         if pairs.is_empty() {
             return None;
         }
-        Some(Label::from_pairs(pairs))
+        Some(Label::from_pairs(pairs).map(Label::contents_as_item))
+    }
+
+    /// A logistic label names its trade items by (02) (GTIN of the contents,
+    /// with their count in (37)) rather than (01); the station treats the
+    /// contents GTIN as the item when (01) is absent, so a pallet label with
+    /// (02), (37), (10) and (17) receives, issues or ships like a lot label.
+    fn contents_as_item(mut self) -> Label {
+        if self.get("01").is_none()
+            && let Some(g) = self.get("02").map(str::to_owned)
+        {
+            self.ais.push(("01".to_owned(), g));
+        }
+        self
     }
 
     /// Build from pairs; an AI repeated with another value is a conflict.

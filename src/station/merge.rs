@@ -50,7 +50,7 @@ impl Workflow for Merge {
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {
         let lot = match cx.scanned_lot(&label, &self.expected(cx.settings)) {
             Ok(l) => l,
-            Err(a) => return vec![a],
+            Err(v) => return vec![Action::Reject(v)],
         };
         let Some(stored) = lot.stored else {
             return vec![reject_fact(&Fact::UnknownLot {
@@ -185,7 +185,7 @@ impl Workflow for Split {
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {
         let lot = match cx.scanned_lot(&label, &self.expected(cx.settings)) {
             Ok(l) => l,
-            Err(a) => return vec![a],
+            Err(v) => return vec![Action::Reject(v)],
         };
         let Some(qty) = lot.qty else {
             return vec![reject(

@@ -236,12 +236,12 @@ impl Cx<'_> {
     }
 
     /// The lot a label names, with what the view knows about it.
-    pub fn scanned_lot(&self, label: &Label, expected: &str) -> Result<ScannedLot, Action> {
+    pub fn scanned_lot(&self, label: &Label, expected: &str) -> Result<ScannedLot, Verdict> {
         let Some(item_code) = label.gtin() else {
-            return Err(wrong_step(expected));
+            return Err(refuse_fact(&Fact::WrongStep { expected }));
         };
         let Some(key) = label.lot_key(&self.settings.lot_rules) else {
-            return Err(reject(
+            return Err(refuse(
                 ReasonCode::WrongStep,
                 format!(
                     "Label of {} has no lot number (10); scan the lot label",
@@ -458,20 +458,30 @@ fn sentence(s: &str) -> String {
     }
 }
 
-/// A rejection with one reason.
-pub(crate) fn reject(code: ReasonCode, text: String) -> Action {
-    Action::Reject(Verdict {
+/// A rejected verdict with one reason.
+pub(crate) fn refuse(code: ReasonCode, text: String) -> Verdict {
+    Verdict {
         outcome: Outcome::Rejected,
         reasons: vec![Reason { code, text }],
-    })
+    }
+}
+
+/// A rejected verdict with the text the rules' wording gives a fact.
+pub(crate) fn refuse_fact(fact: &Fact<'_>) -> Verdict {
+    Verdict {
+        outcome: Outcome::Rejected,
+        reasons: vec![reason(fact)],
+    }
+}
+
+/// A rejection with one reason.
+pub(crate) fn reject(code: ReasonCode, text: String) -> Action {
+    Action::Reject(refuse(code, text))
 }
 
 /// A rejection with the text the rules' wording gives a fact.
 pub(crate) fn reject_fact(fact: &Fact<'_>) -> Action {
-    Action::Reject(Verdict {
-        outcome: Outcome::Rejected,
-        reasons: vec![reason(fact)],
-    })
+    Action::Reject(refuse_fact(fact))
 }
 
 /// WRONG_STEP: "Not expected now; scan {expected}".

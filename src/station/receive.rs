@@ -137,7 +137,7 @@ fn complete(cx: &Cx<'_>, p: Pending) -> Action {
     let date = |ai: &str| match l.get(ai) {
         None => Ok(None),
         Some(v) => gs1_date(v, cx.now).map(Some).ok_or_else(|| {
-            reject(
+            super::refuse(
                 ReasonCode::Unreadable,
                 format!("Date ({ai}) {v} on the label is not a date; check the label"),
             )
@@ -145,7 +145,7 @@ fn complete(cx: &Cx<'_>, p: Pending) -> Action {
     };
     let (expiry, produced) = match (date("17"), date("15"), date("11")) {
         (Ok(e), Ok(b), Ok(p)) => (e.or(b), p),
-        (Err(a), _, _) | (_, Err(a), _) | (_, _, Err(a)) => return a,
+        (Err(v), _, _) | (_, Err(v), _) | (_, _, Err(v)) => return Action::Reject(v),
     };
     let item_md = cx.view.item(&item);
     let supplier = l.supplier().map(str::to_owned);

@@ -73,7 +73,7 @@ impl Workflow for Relocate {
                 self.lot = Some((lot, record));
                 vec![Action::Prompt(prompt)]
             }
-            Err(a) => vec![a],
+            Err(v) => vec![Action::Reject(v)],
         }
     }
 }

@@ -57,7 +57,7 @@ impl Workflow for Ship {
         }
         let lot = match cx.scanned_lot(&label, &expected) {
             Ok(l) => l,
-            Err(a) => return vec![a],
+            Err(v) => return vec![Action::Reject(v)],
         };
         let mut mv = cx.new_move(MoveKind::Ship, vec![sh_record.clone(), record]);
         mv.shipment = Some(shipment.clone());

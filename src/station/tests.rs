@@ -980,6 +980,62 @@ fn a_gid_epc_is_a_wrong_step() {
     );
 }
 
+// ---------------------------------------------------------------- with the rules
+
+#[test]
+fn moves_the_station_proposes_are_judged_as_the_rules_intend() {
+    use crate::rules::{Context, judge};
+    let ctx = Context::new(Date::constant(2025, 6, 1));
+    let mut cases: Vec<(Mode, Vec<String>)> = vec![
+        (
+            Mode::Receive,
+            vec![format!("]C101{FLOUR}172612311012345A{GS}21S0001")],
+        ),
+        (
+            Mode::Issue,
+            vec!["]C0WO-7".into(), lot_label(FLOUR, "F1", "3102000500")],
+        ),
+        (
+            Mode::Produce,
+            vec!["]C0WO-7".into(), lot_label(BREAD, "B1", "3024")],
+        ),
+        (
+            Mode::Move,
+            vec![lot_label(FLOUR, "F1", ""), "]C0LOC-B".into()],
+        ),
+        (
+            Mode::Ship,
+            vec!["]C0SH-3".into(), lot_label(FLOUR, "F1", "3002")],
+        ),
+        (Mode::Hold, vec![lot_label(FLOUR, "F2", "")]),
+        (Mode::Split, vec![lot_label(FLOUR, "F1", "3102000750")]),
+    ];
+    cases.push((
+        Mode::Merge,
+        vec![
+            lot_label(FLOUR, "F1", ""),
+            lot_label(FLOUR, "F2", ""),
+            "]C0CMD:DONE".into(),
+        ],
+    ));
+    for (mode, scans) in cases {
+        let mut b = Bench::new(mode);
+        let mut out = Vec::new();
+        for s in &scans {
+            out = b.scan(s);
+        }
+        let mv = the_move(&out);
+        let verdict = judge(&b.view, mv, &ctx);
+        assert_eq!(verdict.outcome, Outcome::Accepted, "{mode}: {verdict:?}");
+    }
+    // A lot spread over two locations: the station does not guess the
+    // source; `from` stays empty for the daemon (documented limitation).
+    let mut b = Bench::new(Mode::Ship);
+    b.scan("]C0SH-3");
+    let out = b.scan(&lot_label(FLOUR, "F3", ""));
+    assert_eq!(the_move(&out).from, None);
+}
+
 // ---------------------------------------------------------------- property
 
 fn pool() -> Vec<String> {

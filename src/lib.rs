@@ -14,6 +14,9 @@
 //!   of the store: `judge(&view, &move, &context) -> Verdict`, reason codes
 //!   and operator texts, lot-number canonicalisation, and [`rules::MemView`]
 //!   (in memory, for tests and the demo). No I/O.
+//! - [`station`]: the sans-IO workflow state machines (receive, issue,
+//!   produce, move, ship, hold/release, merge/split, lookup) that turn
+//!   classified scans into proposed moves, prompts and rejections. No I/O.
 //! - [`store`]: the durable redb store: master data, stock, transactions,
 //!   outbox and audit chain, behind a single writer thread.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
@@ -23,5 +26,6 @@ pub mod ident;
 pub mod model;
 pub mod rules;
 pub mod source;
+pub mod station;
 pub mod store;
 pub mod telemetry;

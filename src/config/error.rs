@@ -199,9 +199,7 @@ impl<'a> Locator<'a> {
         self.keys
             .iter()
             .filter(|k| {
-                !k.key.is_empty()
-                    && k.key.start <= offset
-                    && self.line_col(k.key.start).0 == line
+                !k.key.is_empty() && k.key.start <= offset && self.line_col(k.key.start).0 == line
             })
             .max_by_key(|k| k.key.start)
             .map(|k| k.path.clone())
@@ -337,7 +335,12 @@ fn collect(table: &DeTable<'_>, prefix: &str, out: &mut Vec<KeyPlace>) {
     }
 }
 
-fn push_value(path: &str, key: Option<Range<usize>>, v: &Spanned<DeValue<'_>>, out: &mut Vec<KeyPlace>) {
+fn push_value(
+    path: &str,
+    key: Option<Range<usize>>,
+    v: &Spanned<DeValue<'_>>,
+    out: &mut Vec<KeyPlace>,
+) {
     out.push(KeyPlace {
         path: path.to_owned(),
         key: key.unwrap_or(0..0),

@@ -44,8 +44,8 @@ use crate::rules::{Context, LotRules, UnknownLotPolicy};
 use crate::store::StoreConfig;
 
 pub use defaults::DEFAULT_CONFIG;
-pub use error::{ConfigError, ConfigErrors};
 use error::Locator;
+pub use error::{ConfigError, ConfigErrors};
 
 // ---------------------------------------------------------------------------
 // Stage 1: what the file says.
@@ -589,7 +589,10 @@ impl Config {
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigErrors> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigErrors::one(ConfigError::file(path, format!("cannot read the file: {e}")))
+            ConfigErrors::one(ConfigError::file(
+                path,
+                format!("cannot read the file: {e}"),
+            ))
         })?;
         Config::from_str(&text, path)
     }
@@ -757,7 +760,13 @@ impl Check<'_> {
     }
 
     /// A name-like value (ids, codes); the default after recording an error.
-    fn name(&mut self, v: Option<&Spanned<String>>, key: &str, what: &str, default: &str) -> String {
+    fn name(
+        &mut self,
+        v: Option<&Spanned<String>>,
+        key: &str,
+        what: &str,
+        default: &str,
+    ) -> String {
         let Some(v) = v else {
             return default.to_owned();
         };
@@ -840,7 +849,10 @@ impl Check<'_> {
                 span_of(v),
                 key,
                 "the path is empty",
-                Some("allowed: an absolute path, or one relative to the config file's directory".to_owned()),
+                Some(
+                    "allowed: an absolute path, or one relative to the config file's directory"
+                        .to_owned(),
+                ),
             );
         }
         let p = Path::new(p);
@@ -894,7 +906,10 @@ impl Check<'_> {
             "unknown-lot policy",
             &[
                 ("reject", UnknownLotPolicy::Reject),
-                ("accept_provisionally", UnknownLotPolicy::AcceptProvisionally),
+                (
+                    "accept_provisionally",
+                    UnknownLotPolicy::AcceptProvisionally,
+                ),
             ],
             defaults::unknown_lot(),
         );
@@ -958,7 +973,12 @@ impl Check<'_> {
     }
 
     /// A list of AIs or AI patterns (`310n`); each must be known.
-    fn ais(&mut self, list: Option<&Vec<Spanned<String>>>, key: &str, default: fn() -> Vec<String>) -> Vec<String> {
+    fn ais(
+        &mut self,
+        list: Option<&Vec<Spanned<String>>>,
+        key: &str,
+        default: fn() -> Vec<String>,
+    ) -> Vec<String> {
         let Some(list) = list else { return default() };
         let mut out: Vec<String> = Vec::new();
         for (i, v) in list.iter().enumerate() {
@@ -984,7 +1004,9 @@ impl Check<'_> {
                     span_of(v),
                     k,
                     format!("AI {ai:?} is not in lotstation's AI table"),
-                    Some("see `lotstation parse` and docs/ident.md for the AIs supported".to_owned()),
+                    Some(
+                        "see `lotstation parse` and docs/ident.md for the AIs supported".to_owned(),
+                    ),
                 );
             } else if out.contains(ai) {
                 self.error(span_of(v), k, format!("AI {ai:?} is listed twice"), None);
@@ -1228,7 +1250,10 @@ impl Check<'_> {
                     span_of(v),
                     format!("sources[{i}].speed"),
                     format!("speed {} is not allowed", v.get_ref()),
-                    Some("allowed: a number >= 0 (1.0 real time, 2.0 twice as fast, 0 no delays)".to_owned()),
+                    Some(
+                        "allowed: a number >= 0 (1.0 real time, 2.0 twice as fast, 0 no delays)"
+                            .to_owned(),
+                    ),
                 );
                 defaults::replay_speed()
             }

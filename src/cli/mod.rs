@@ -1,13 +1,14 @@
 //! Subcommands of the `lotstation` command line.
 //!
 //! Exit codes: 0 success; 1 the input was processed but rejected (e.g. a scan
-//! that does not decode); 2 usage or environment errors (bad arguments,
-//! unreadable files).
+//! that does not decode, a config file with errors); 2 usage or environment
+//! errors (bad arguments, unreadable files).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod epc;
 pub(crate) mod out;
 mod parse;
@@ -32,6 +33,8 @@ pub struct Cli {
 enum Command {
     Parse(parse::ParseArgs),
     Epc(epc::EpcArgs),
+    CheckConfig(config::CheckConfigArgs),
+    PrintDefaultConfig(config::PrintDefaultConfigArgs),
 }
 
 /// Run the chosen subcommand.
@@ -39,5 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args),
         Command::Epc(args) => epc::run(args),
+        Command::CheckConfig(args) => config::check(args),
+        Command::PrintDefaultConfig(args) => config::print_default(args),
     }
 }

@@ -249,6 +249,7 @@ impl<'a> Locator<'a> {
             Some((m, h)) if m.starts_with("unknown field") || m.starts_with("unknown variant") => {
                 (m.to_owned(), Some(allowed_hint(h)))
             }
+            Some((m, "nothing")) => (m.to_owned(), None),
             Some((m, h)) => (m.to_owned(), Some(format!("expected {h}"))),
             None => (raw.clone(), None),
         };

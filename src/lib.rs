@@ -5,6 +5,9 @@
 //! The data path is Frame → Scan → Verdict → durable transaction → outbox
 //! (see `docs/` and the README):
 //!
+//! - [`config`]: the station's TOML configuration, read in two stages
+//!   (what the file says, then validated and resolved), with errors that
+//!   name the file, line and key.
 //! - [`ident`]: pure decoding of what a device delivered into identifiers:
 //!   AIM symbology identifiers, GS1 element strings, GS1 Digital Link URIs,
 //!   EPC tag data, and the station's own internal codes. No I/O.
@@ -21,6 +24,7 @@
 //!   outbox and audit chain, behind a single writer thread.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
+pub mod config;
 pub mod daemon;
 pub mod ident;
 pub mod model;

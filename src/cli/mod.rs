@@ -1,13 +1,14 @@
 //! Subcommands of the `lotstation` command line.
 //!
 //! Exit codes: 0 success; 1 the input was processed but rejected (e.g. a scan
-//! that does not decode); 2 usage or environment errors (bad arguments,
-//! unreadable files).
+//! that does not decode, a config file with errors); 2 usage or environment
+//! errors (bad arguments, unreadable files).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod epc;
 pub(crate) mod out;
 mod parse;
@@ -39,6 +40,8 @@ enum Command {
     Outbox(store_cmds::OutboxArgs),
     Verify(store_cmds::VerifyArgs),
     Backup(store_cmds::BackupArgs),
+    CheckConfig(config::CheckConfigArgs),
+    PrintDefaultConfig(config::PrintDefaultConfigArgs),
 }
 
 /// Run the chosen subcommand.
@@ -52,5 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(args) => store_cmds::outbox(args),
         Command::Verify(args) => store_cmds::verify(args),
         Command::Backup(args) => store_cmds::backup(args),
+        Command::CheckConfig(args) => config::check(args),
+        Command::PrintDefaultConfig(args) => config::print_default(args),
     }
 }

@@ -2,4 +2,3 @@
 //! bounded, one cancellation tree, ordered shutdown.
 
 pub mod feedback;
-pub mod lot_number;

@@ -78,6 +78,17 @@ pub struct InternalRules {
     rules: Vec<(InternalKind, Regex)>,
 }
 
+/// The default patterns, in the order they are tried (also the order of the
+/// config's `[codes]` keys): `CMD:…` commands, `WO-…` work orders, `LOC-…`
+/// locations, `OP-…` badges and `SH-…` shipments.
+pub const DEFAULT_PATTERNS: [(InternalKind, &str); 5] = [
+    (InternalKind::Command, r"CMD:(?P<id>[A-Z_]{1,32})"),
+    (InternalKind::WorkOrder, r"(?P<id>WO-[A-Z0-9-]{1,30})"),
+    (InternalKind::Location, r"(?P<id>LOC-[A-Z0-9-]{1,30})"),
+    (InternalKind::Operator, r"(?P<id>OP-[A-Z0-9]{1,30})"),
+    (InternalKind::Shipment, r"(?P<id>SH-[A-Z0-9-]{1,30})"),
+];
+
 /// Longest text the patterns are tried on; longer scans are not internal codes.
 pub const MAX_CODE_LEN: usize = 256;
 
@@ -106,15 +117,8 @@ impl InternalRules {
     /// orders, `LOC-…` locations, `OP-…` badges, `SH-…` shipments and
     /// `CMD:…` commands.
     pub fn defaults() -> Self {
-        let rules = [
-            (InternalKind::Command, r"CMD:(?P<id>[A-Z_]{1,32})"),
-            (InternalKind::WorkOrder, r"(?P<id>WO-[A-Z0-9-]{1,30})"),
-            (InternalKind::Location, r"(?P<id>LOC-[A-Z0-9-]{1,30})"),
-            (InternalKind::Operator, r"(?P<id>OP-[A-Z0-9]{1,30})"),
-            (InternalKind::Shipment, r"(?P<id>SH-[A-Z0-9-]{1,30})"),
-        ];
         // The default patterns are constants checked by a unit test.
-        InternalRules::new(rules).unwrap_or_default()
+        InternalRules::new(DEFAULT_PATTERNS).unwrap_or_default()
     }
 
     /// Classify `text`, or `None` if no pattern matches.

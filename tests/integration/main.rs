@@ -11,6 +11,7 @@
 )]
 
 mod cli_ident;
+mod config_errors;
 mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;

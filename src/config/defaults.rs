@@ -1,0 +1,180 @@
+//! The default of every config key, one named function each, and the ranges
+//! the numeric keys must fall in.
+//!
+//! Invariant: `config/lotstation.toml` (which is [`DEFAULT_CONFIG`], the text
+//! `lotstation print-default-config` prints) states exactly these values; a
+//! unit test parses it and compares.
+
+use std::ops::RangeInclusive;
+
+use crate::ident::{self, InternalKind};
+use crate::rules::UnknownLotPolicy;
+
+use super::{LogFormat, StationMode};
+
+/// The documented default configuration file, embedded at build time.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/lotstation.toml");
+
+/// `station.timezone`: the plant's IANA time zone.
+pub fn timezone() -> &'static str {
+    "UTC"
+}
+
+/// `station.mode`: the workflow a station starts in.
+pub fn mode() -> StationMode {
+    StationMode::Lookup
+}
+
+/// `station.receive_location`: where received goods are booked in.
+pub fn receive_location() -> &'static str {
+    "RECEIVING"
+}
+
+/// `station.production_location`: where issued lots go and output lots come from.
+pub fn production_location() -> &'static str {
+    "PRODUCTION"
+}
+
+/// `store.path`: the redb file (the systemd unit's `StateDirectory`).
+pub fn store_path() -> &'static str {
+    "/var/lib/lotstation/station.redb"
+}
+
+/// `store.cache_size_mib`.
+pub fn cache_size_mib() -> u64 {
+    64
+}
+/// Allowed `store.cache_size_mib`.
+pub const CACHE_SIZE_MIB: RangeInclusive<u64> = 4..=4096;
+
+/// `store.group_commit_max`.
+pub fn group_commit_max() -> u64 {
+    64
+}
+/// Allowed `store.group_commit_max`.
+pub const GROUP_COMMIT_MAX: RangeInclusive<u64> = 1..=1024;
+
+/// Capacity of the store's command queue (not a config key).
+pub const STORE_QUEUE_CAPACITY: usize = 256;
+
+/// `rules.expiry_warning_days`.
+pub fn expiry_warning_days() -> u64 {
+    30
+}
+/// Allowed `rules.expiry_warning_days` (ten years).
+pub const EXPIRY_WARNING_DAYS: RangeInclusive<u64> = 0..=3650;
+
+/// `rules.unknown_lot`.
+pub fn unknown_lot() -> UnknownLotPolicy {
+    UnknownLotPolicy::Reject
+}
+
+/// `rules.release_requires_supervisor`.
+pub fn release_requires_supervisor() -> bool {
+    true
+}
+
+/// `rules.fefo_lookahead`.
+pub fn fefo_lookahead() -> u64 {
+    32
+}
+/// Allowed `rules.fefo_lookahead`.
+pub const FEFO_LOOKAHEAD: RangeInclusive<u64> = 1..=1024;
+
+/// `lots.internal_pattern`.
+pub fn internal_pattern() -> &'static str {
+    "{yyyymmdd}-{seq:03}"
+}
+
+/// `receive.window_ms`.
+pub fn window_ms() -> u64 {
+    5000
+}
+/// Allowed `receive.window_ms`.
+pub const WINDOW_MS: RangeInclusive<u64> = 100..=600_000;
+
+/// `receive.required_ais`: GTIN, lot and expiry.
+pub fn required_ais() -> Vec<String> {
+    ["01", "10", "17"].map(String::from).to_vec()
+}
+
+/// `receive.optional_ais`: dates, serial, count and weights taken when present.
+pub fn optional_ais() -> Vec<String> {
+    ["11", "13", "15", "21", "30", "37", "310n", "330n"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// `receive.default_qty`.
+pub fn default_qty() -> &'static str {
+    "1"
+}
+
+/// `decode.max_scan_bytes`.
+pub fn max_scan_bytes() -> u64 {
+    ident::DEFAULT_MAX_INPUT_LEN as u64
+}
+/// Allowed `decode.max_scan_bytes`.
+pub const MAX_SCAN_BYTES: RangeInclusive<u64> = 64..=65_536;
+
+/// `decode.ean_as_gtin`.
+pub fn ean_as_gtin() -> bool {
+    true
+}
+/// `decode.itf14_as_gtin`.
+pub fn itf14_as_gtin() -> bool {
+    true
+}
+/// `decode.permit_unknown_ais`.
+pub fn permit_unknown_ais() -> bool {
+    false
+}
+/// `decode.lost_separator_warnings`.
+pub fn lost_separator_warnings() -> bool {
+    true
+}
+/// `decode.check_requisites`.
+pub fn check_requisites() -> bool {
+    true
+}
+/// `decode.permit_zero_suppressed_gtin`.
+pub fn permit_zero_suppressed_gtin() -> bool {
+    false
+}
+
+/// `codes.<kind>`: the default pattern for one internal code kind.
+pub fn code_pattern(kind: InternalKind) -> &'static str {
+    ident::internal::DEFAULT_PATTERNS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("", |(_, p)| p)
+}
+
+/// `sources[].speed` (replay): real time.
+pub fn replay_speed() -> f64 {
+    1.0
+}
+/// Fastest `sources[].speed` accepted (above it, use 0 for no delays).
+pub const MAX_REPLAY_SPEED: f64 = 1000.0;
+
+/// `sources[].loop` (replay).
+pub fn replay_loop() -> bool {
+    false
+}
+
+/// `sources[].debounce_ms`.
+pub fn debounce_ms() -> u64 {
+    0
+}
+/// Allowed `sources[].debounce_ms`.
+pub const DEBOUNCE_MS: RangeInclusive<u64> = 0..=60_000;
+
+/// `log.level`.
+pub fn log_level() -> &'static str {
+    "info"
+}
+
+/// `log.format`.
+pub fn log_format() -> LogFormat {
+    LogFormat::Auto
+}

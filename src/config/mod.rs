@@ -1,0 +1,1358 @@
+//! Station configuration: one TOML file, read in two stages.
+//!
+//! Stage 1, [`RawConfig`], is exactly what was written: serde with
+//! `deny_unknown_fields` everywhere, a missing key is `None`, and values that
+//! need checking after parsing keep their place in the file
+//! ([`toml::Spanned`]). Stage 2, [`Config`], is validated and resolved: the
+//! time zone loaded, regular expressions compiled, relative paths made
+//! absolute against the config file's directory, milliseconds turned into
+//! [`Duration`]s, and the option structs the other modules take
+//! ([`DecodeOptions`], [`InternalRules`], [`StoreConfig`], [`Context`]) built.
+//!
+//! Invariant: a [`Config`] only exists if every check passed. Errors name the
+//! file, line, column and dotted key ([`ConfigError`]); all the semantic
+//! errors of a file are reported together, not just the first. Syntax errors
+//! and serde errors (unknown key, wrong type) stop before the semantic checks
+//! but still name their key.
+//!
+//! The defaults live in [`defaults`], and `config/lotstation.toml` (which is
+//! [`DEFAULT_CONFIG`]) documents every key with the same values.
+//!
+//! What is not checked here: that devices and replay files exist and can be
+//! opened, and that the store's directory is writable. Those belong to the
+//! environment, not the file, and are reported when the station starts.
+
+pub mod defaults;
+mod error;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Range, RangeInclusive};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ident::{self, AimId, DecodeOptions, InternalKind, InternalRules};
+use crate::model::{LocationCode, Qty};
+use crate::rules::{Context, LotRules, UnknownLotPolicy};
+use crate::store::StoreConfig;
+
+pub use defaults::DEFAULT_CONFIG;
+use error::Locator;
+pub use error::{ConfigError, ConfigErrors};
+
+// ---------------------------------------------------------------------------
+// Stage 1: what the file says.
+
+/// The file as written. Every section except `[station]` may be left out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[station]`.
+    pub station: RawStation,
+    /// `[store]`.
+    #[serde(default)]
+    pub store: RawStore,
+    /// `[rules]`.
+    #[serde(default)]
+    pub rules: RawRules,
+    /// `[lots]` and `[lots.canonical]`.
+    #[serde(default)]
+    pub lots: RawLots,
+    /// `[receive]`.
+    #[serde(default)]
+    pub receive: RawReceive,
+    /// `[decode]`.
+    #[serde(default)]
+    pub decode: RawDecode,
+    /// `[codes]`.
+    #[serde(default)]
+    pub codes: RawCodes,
+    /// `[[sources]]`.
+    #[serde(default)]
+    pub sources: Vec<RawSource>,
+    /// `[log]`.
+    #[serde(default)]
+    pub log: RawLog,
+}
+
+/// `[station]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStation {
+    /// Required.
+    pub id: Spanned<String>,
+    /// IANA time zone name.
+    pub timezone: Option<Spanned<String>>,
+    /// Initial workflow.
+    pub mode: Option<Spanned<String>>,
+    /// Default operator id.
+    pub operator: Option<Spanned<String>>,
+    /// Location receipts are booked into.
+    pub receive_location: Option<Spanned<String>>,
+    /// Location of the production line.
+    pub production_location: Option<Spanned<String>>,
+}
+
+/// `[store]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    /// redb file; relative to the config file's directory.
+    pub path: Option<Spanned<String>>,
+    /// Page cache in MiB.
+    pub cache_size_mib: Option<Spanned<u64>>,
+    /// Most commits per write transaction.
+    pub group_commit_max: Option<Spanned<u64>>,
+    /// Master-data files imported when the store holds no items yet.
+    pub seed_files: Option<Vec<Spanned<String>>>,
+}
+
+/// `[rules]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    /// Days ahead of expiry to warn.
+    pub expiry_warning_days: Option<Spanned<u64>>,
+    /// `reject` or `accept_provisionally`.
+    pub unknown_lot: Option<Spanned<String>>,
+    /// Releases need a supervisor badge.
+    pub release_requires_supervisor: Option<bool>,
+    /// Lots FEFO looks at.
+    pub fefo_lookahead: Option<Spanned<u64>>,
+}
+
+/// `[lots]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLots {
+    /// Pattern of internal lot numbers.
+    pub internal_pattern: Option<Spanned<String>>,
+    /// `[lots.canonical]`: lot-number canonicalisation.
+    #[serde(default)]
+    pub canonical: LotRules,
+}
+
+/// `[receive]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceive {
+    /// How long scans of one receipt are gathered, in ms.
+    pub window_ms: Option<Spanned<u64>>,
+    /// AIs a receipt must have.
+    pub required_ais: Option<Vec<Spanned<String>>>,
+    /// AIs taken when present.
+    pub optional_ais: Option<Vec<Spanned<String>>>,
+    /// Quantity when the label states none, as a decimal string.
+    pub default_qty: Option<Spanned<String>>,
+}
+
+/// `[decode]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecode {
+    /// Longest scan in bytes.
+    pub max_scan_bytes: Option<Spanned<u64>>,
+    /// EAN/UPC as GTIN (01).
+    pub ean_as_gtin: Option<bool>,
+    /// ITF-14 as GTIN (01).
+    pub itf14_as_gtin: Option<bool>,
+    /// Accept AIs missing from the table.
+    pub permit_unknown_ais: Option<bool>,
+    /// Warn on likely lost GS separators.
+    pub lost_separator_warnings: Option<bool>,
+    /// Check AI requisites.
+    pub check_requisites: Option<bool>,
+    /// GTIN-8/12/13 in Digital Link paths.
+    pub permit_zero_suppressed_gtin: Option<bool>,
+}
+
+/// `[codes]` as written: a regular expression per internal code kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCodes {
+    /// Station commands.
+    pub command: Option<Spanned<String>>,
+    /// Work orders.
+    pub work_order: Option<Spanned<String>>,
+    /// Locations.
+    pub location: Option<Spanned<String>>,
+    /// Operator badges.
+    pub operator: Option<Spanned<String>>,
+    /// Shipments.
+    pub shipment: Option<Spanned<String>>,
+}
+
+impl RawCodes {
+    fn get(&self, kind: InternalKind) -> Option<&Spanned<String>> {
+        match kind {
+            InternalKind::Command => self.command.as_ref(),
+            InternalKind::WorkOrder => self.work_order.as_ref(),
+            InternalKind::Location => self.location.as_ref(),
+            InternalKind::Operator => self.operator.as_ref(),
+            InternalKind::Shipment => self.shipment.as_ref(),
+        }
+    }
+}
+
+/// One `[[sources]]` entry as written. Flat on purpose: which keys apply
+/// depends on `kind`, and stage 2 says which key does not fit which kind
+/// (with its line), which a tagged serde enum could not.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Unique name (logs, metrics, audit records).
+    pub name: Spanned<String>,
+    /// `stdin` or `replay`.
+    pub kind: Spanned<String>,
+    /// replay: capture file, relative to the config file's directory.
+    pub path: Option<Spanned<String>>,
+    /// replay: speed factor; 0 = no delays.
+    pub speed: Option<Spanned<f64>>,
+    /// replay: start over at the end.
+    #[serde(rename = "loop")]
+    pub looped: Option<Spanned<bool>>,
+    /// Symbology assumed for data without an AIM prefix, e.g. `]C1`.
+    pub assume_symbology: Option<Spanned<String>>,
+    /// Identical frames within this many ms are dropped.
+    pub debounce_ms: Option<Spanned<u64>>,
+}
+
+/// `[log]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    /// EnvFilter-style directives.
+    pub level: Option<Spanned<String>>,
+    /// `auto`, `text` or `json`.
+    pub format: Option<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------
+// Stage 2: validated and resolved.
+
+/// A validated, resolved station configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The config file (absolute when it could be made so).
+    pub file: PathBuf,
+    /// The directory relative paths were resolved against.
+    pub dir: PathBuf,
+    /// `[station]`.
+    pub station: StationConfig,
+    /// `[store]`.
+    pub store: StoreSettings,
+    /// `[rules]`.
+    pub rules: RulesConfig,
+    /// `[lots]`.
+    pub lots: LotsConfig,
+    /// `[receive]`.
+    pub receive: ReceiveConfig,
+    /// `[decode]`, as the decoder takes it. `assume_symbology` is per source:
+    /// see [`Config::decode_options_for`].
+    pub decode: DecodeOptions,
+    /// `[codes]`, compiled, in the order they are tried.
+    pub codes: InternalRules,
+    /// `[[sources]]`, in file order.
+    pub sources: Vec<SourceConfig>,
+    /// `[log]`.
+    pub log: LogConfig,
+}
+
+/// `[station]`, validated.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StationConfig {
+    /// Station id: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+    pub id: String,
+    /// The plant's time zone ("today" for expiry and FEFO).
+    pub timezone: TimeZone,
+    /// Its IANA name as written.
+    pub timezone_name: String,
+    /// Initial workflow.
+    pub mode: StationMode,
+    /// Default operator, if any.
+    pub operator: Option<String>,
+    /// Where receipts are booked in.
+    pub receive_location: LocationCode,
+    /// Where issued lots go and produced lots come from.
+    pub production_location: LocationCode,
+}
+
+/// `[store]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreSettings {
+    /// Absolute path of the redb file.
+    pub path: PathBuf,
+    /// Cache and group-commit tuning for [`crate::store`].
+    pub tuning: StoreConfig,
+    /// Master-data files (absolute) imported at start when the store holds
+    /// no items yet: a new station, or the demo.
+    pub seed_files: Vec<PathBuf>,
+}
+
+/// `[rules]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RulesConfig {
+    /// Warn this many days before expiry.
+    pub expiry_warning_days: u32,
+    /// Unknown lots and items.
+    pub unknown_lot: UnknownLotPolicy,
+    /// Releases need a supervisor.
+    pub release_requires_supervisor: bool,
+    /// Lots FEFO looks at.
+    pub fefo_lookahead: usize,
+}
+
+/// `[lots]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LotsConfig {
+    /// Pattern for internal lot numbers.
+    pub internal_pattern: LotPattern,
+    /// Lot-number canonicalisation.
+    pub canonical: LotRules,
+}
+
+/// `[receive]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceiveConfig {
+    /// Scans within this window make one receipt.
+    pub window: Duration,
+    /// AIs (or `n` patterns) a receipt must carry.
+    pub required_ais: Vec<String>,
+    /// AIs (or `n` patterns) taken when present.
+    pub optional_ais: Vec<String>,
+    /// Quantity when the label states none.
+    pub default_qty: Qty,
+}
+
+/// One validated source.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SourceConfig {
+    /// Unique name.
+    pub name: String,
+    /// What it reads and its kind-specific settings.
+    pub kind: SourceKind,
+    /// Symbology for data without an AIM prefix.
+    pub assume_symbology: Option<AimId>,
+    /// Identical frames within this window are dropped (zero: off).
+    pub debounce: Duration,
+}
+
+/// What a source reads. Hardware kinds (serial, USB HID, LLRP) join as
+/// variants with their own settings struct, and as names in
+/// [`SourceKind::NAMES`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// One scan per line on standard input.
+    Stdin,
+    /// A capture from `hardware-fixtures/`, played with its timing.
+    Replay(ReplaySource),
+}
+
+impl SourceKind {
+    /// The `kind` values the config accepts.
+    pub const NAMES: &'static [&'static str] = &["stdin", "replay"];
+
+    /// The config name of this kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceKind::Stdin => "stdin",
+            SourceKind::Replay(_) => "replay",
+        }
+    }
+}
+
+/// Settings of a replay source.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReplaySource {
+    /// Absolute path of the capture file.
+    pub path: PathBuf,
+    /// Time factor: 1.0 real time, 2.0 twice as fast, 0.0 no delays.
+    pub speed: f64,
+    /// Start over at the end.
+    pub looped: bool,
+}
+
+/// `[log]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogConfig {
+    /// tracing `EnvFilter` directives, e.g. `info,lotstation::store=debug`.
+    pub level: String,
+    /// Output format.
+    pub format: LogFormat,
+}
+
+/// The workflow a station runs (DESIGN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StationMode {
+    /// Goods in from a supplier label.
+    Receive,
+    /// Lots to a work order.
+    Issue,
+    /// Output lot of a work order.
+    Produce,
+    /// A lot to another location.
+    Move,
+    /// Lots onto a shipment.
+    Ship,
+    /// Put lots on hold.
+    Hold,
+    /// Release lots from hold or quarantine.
+    Release,
+    /// Combine lots.
+    Merge,
+    /// Split a lot.
+    Split,
+    /// Show what a scan is, change nothing.
+    Lookup,
+}
+
+impl StationMode {
+    /// Every mode, in documentation order.
+    pub const ALL: [StationMode; 10] = [
+        StationMode::Receive,
+        StationMode::Issue,
+        StationMode::Produce,
+        StationMode::Move,
+        StationMode::Ship,
+        StationMode::Hold,
+        StationMode::Release,
+        StationMode::Merge,
+        StationMode::Split,
+        StationMode::Lookup,
+    ];
+
+    /// The config name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StationMode::Receive => "receive",
+            StationMode::Issue => "issue",
+            StationMode::Produce => "produce",
+            StationMode::Move => "move",
+            StationMode::Ship => "ship",
+            StationMode::Hold => "hold",
+            StationMode::Release => "release",
+            StationMode::Merge => "merge",
+            StationMode::Split => "split",
+            StationMode::Lookup => "lookup",
+        }
+    }
+}
+
+impl fmt::Display for StationMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogFormat {
+    /// journald when started by systemd (`JOURNAL_STREAM` set), else text.
+    Auto,
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// Every format.
+    pub const ALL: [LogFormat; 3] = [LogFormat::Auto, LogFormat::Text, LogFormat::Json];
+
+    /// The config name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Auto => "auto",
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// A parsed `lots.internal_pattern`, e.g. `{yyyymmdd}-{seq:03}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotPattern {
+    text: String,
+    parts: Vec<LotPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LotPart {
+    Literal(String),
+    Yyyymmdd,
+    Yymmdd,
+    Seq { width: usize },
+    Station,
+}
+
+/// Longest lot number GS1 AI 10 carries.
+const MAX_LOT_LEN: usize = 20;
+
+/// The placeholders a lot pattern may use, for error hints.
+const LOT_PLACEHOLDERS: &str =
+    "allowed placeholders: {yyyymmdd}, {yymmdd}, {seq}, {seq:0N} (N 1 to 9), {station}";
+
+impl LotPattern {
+    /// Parse a pattern. Literal text must be GS1 CSET 82 (it ends up in
+    /// AI 10), and `{seq}` must appear so numbers of one day differ.
+    pub fn parse(text: &str) -> Result<LotPattern, String> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        let mut has_seq = false;
+        while let Some(c) = rest.chars().next() {
+            match c {
+                '{' => {
+                    let close = rest
+                        .find('}')
+                        .ok_or_else(|| format!("unclosed placeholder {rest:?}"))?;
+                    let name = rest.get(1..close).unwrap_or("");
+                    let part = match name {
+                        "yyyymmdd" => LotPart::Yyyymmdd,
+                        "yymmdd" => LotPart::Yymmdd,
+                        "station" => LotPart::Station,
+                        "seq" => LotPart::Seq { width: 0 },
+                        _ => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
+                            Some(Ok(w @ 1..=9)) if name.len() == 6 => LotPart::Seq { width: w },
+                            _ => return Err(format!("unknown placeholder {{{name}}}")),
+                        },
+                    };
+                    has_seq |= matches!(part, LotPart::Seq { .. });
+                    if !literal.is_empty() {
+                        parts.push(LotPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    parts.push(part);
+                    rest = rest.get(close + 1..).unwrap_or("");
+                }
+                '}' => return Err("'}' without an opening '{'".to_owned()),
+                c if c.is_ascii() && ident::ai::Cset::Cset82.contains(c as u8) => {
+                    literal.push(c);
+                    rest = rest.get(1..).unwrap_or("");
+                }
+                c => {
+                    return Err(format!(
+                        "character {c:?} cannot be printed in a GS1 lot number (AI 10 allows CSET 82: letters, digits and !\"%&'()*+,-./:;<=>?_)"
+                    ));
+                }
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(LotPart::Literal(literal));
+        }
+        if !has_seq {
+            return Err(
+                "the pattern has no {seq}, so two lots made on one day would get the same number"
+                    .to_owned(),
+            );
+        }
+        Ok(LotPattern {
+            text: text.to_owned(),
+            parts,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The lot number for a day's `seq`-th lot made at `station`.
+    pub fn render(&self, date: Date, seq: u64, station: &str) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                LotPart::Literal(s) => out.push_str(s),
+                LotPart::Yyyymmdd => out.push_str(&date.strftime("%Y%m%d").to_string()),
+                LotPart::Yymmdd => out.push_str(&date.strftime("%y%m%d").to_string()),
+                LotPart::Seq { width } => out.push_str(&format!("{seq:0width$}")),
+                LotPart::Station => out.push_str(station),
+            }
+        }
+        out
+    }
+}
+
+impl Config {
+    /// Read, parse and validate a config file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigErrors> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors::one(ConfigError::file(
+                path,
+                format!("cannot read the file: {e}"),
+            ))
+        })?;
+        Config::from_str(&text, path)
+    }
+
+    /// Parse and validate config text. `path` names the file in errors, and
+    /// its directory is where relative paths in the config start from.
+    pub fn from_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigErrors> {
+        let path = path.as_ref();
+        let (loc, syntax) = Locator::new(path, text);
+        if let Some(errors) = ConfigErrors::new(syntax) {
+            return Err(errors);
+        }
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigErrors::one(loc.toml_error(&e)))?;
+        let mut check = Check {
+            loc: &loc,
+            errors: Vec::new(),
+        };
+        let config = check.config(&raw, path);
+        match ConfigErrors::new(check.errors) {
+            Some(errors) => Err(errors),
+            None => Ok(config),
+        }
+    }
+
+    /// The plant's date at `now`, in the station's time zone.
+    pub fn today(&self, now: jiff::Timestamp) -> Date {
+        now.to_zoned(self.station.timezone.clone()).date()
+    }
+
+    /// The rules context for a move judged on `today` (no supervisor present;
+    /// the station sets that when a badge is scanned).
+    pub fn rules_context(&self, today: Date) -> Context {
+        Context {
+            today,
+            expiry_warning_days: self.rules.expiry_warning_days,
+            unknown_lot: self.rules.unknown_lot,
+            release_requires_supervisor: self.rules.release_requires_supervisor,
+            supervisor_present: false,
+            fefo_lookahead: self.rules.fefo_lookahead,
+        }
+    }
+
+    /// Decoder options for scans from one source (its assumed symbology).
+    pub fn decode_options_for(&self, source: &SourceConfig) -> DecodeOptions {
+        DecodeOptions {
+            assume_symbology: source.assume_symbology,
+            ..self.decode
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 2 checks.
+
+/// Collects semantic errors while building a [`Config`]. On an error the
+/// builder keeps the default, so that later keys are still checked.
+struct Check<'a> {
+    loc: &'a Locator<'a>,
+    errors: Vec<ConfigError>,
+}
+
+fn span_of<T>(v: &Spanned<T>) -> Option<Range<usize>> {
+    Some(v.span())
+}
+
+/// True for ids, names and codes: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+fn is_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+const NAME_HINT: &str = "allowed: 1 to 64 characters A-Z a-z 0-9 . _ -";
+
+impl Check<'_> {
+    fn error(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.errors.push(self.loc.at(span, key, message, hint));
+    }
+
+    fn config(&mut self, raw: &RawConfig, path: &Path) -> Config {
+        let file = absolute(path);
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => absolute(Path::new(".")),
+        };
+        let station = self.station(&raw.station);
+        let store = self.store(&raw.store, &dir);
+        let rules = self.rules(&raw.rules);
+        let lots = self.lots(&raw.lots, &station.id);
+        let receive = self.receive(&raw.receive);
+        let decode = self.decode(&raw.decode);
+        let codes = self.codes(&raw.codes);
+        let sources = self.sources(&raw.sources, &dir);
+        let log = self.log(&raw.log);
+        Config {
+            file,
+            dir,
+            station,
+            store,
+            rules,
+            lots,
+            receive,
+            decode,
+            codes,
+            sources,
+            log,
+        }
+    }
+
+    /// A number within `range`, or the default after recording an error.
+    fn number(
+        &mut self,
+        v: Option<&Spanned<u64>>,
+        key: &str,
+        default: u64,
+        range: RangeInclusive<u64>,
+        unit: &str,
+    ) -> u64 {
+        let Some(v) = v else { return default };
+        if range.contains(v.get_ref()) {
+            *v.get_ref()
+        } else {
+            self.error(
+                span_of(v),
+                key,
+                format!("{} is out of range", v.get_ref()),
+                Some(format!(
+                    "allowed: {} to {}{unit}",
+                    range.start(),
+                    range.end()
+                )),
+            );
+            default
+        }
+    }
+
+    /// One of a fixed set of names, or the default after recording an error.
+    fn choice<T: Copy>(
+        &mut self,
+        v: Option<&Spanned<String>>,
+        key: &str,
+        what: &str,
+        options: &[(&str, T)],
+        default: T,
+    ) -> T {
+        let Some(v) = v else { return default };
+        if let Some((_, t)) = options.iter().find(|(n, _)| n == v.get_ref()) {
+            return *t;
+        }
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        self.error(
+            span_of(v),
+            key,
+            format!("unknown {what} {:?}", v.get_ref()),
+            Some(format!("allowed: {}", names.join(", "))),
+        );
+        default
+    }
+
+    /// A name-like value (ids, codes); the default after recording an error.
+    fn name(
+        &mut self,
+        v: Option<&Spanned<String>>,
+        key: &str,
+        what: &str,
+        default: &str,
+    ) -> String {
+        let Some(v) = v else {
+            return default.to_owned();
+        };
+        if is_name(v.get_ref()) {
+            v.get_ref().clone()
+        } else {
+            self.error(
+                span_of(v),
+                key,
+                format!("{what} {:?} is not valid", v.get_ref()),
+                Some(NAME_HINT.to_owned()),
+            );
+            default.to_owned()
+        }
+    }
+
+    fn station(&mut self, raw: &RawStation) -> StationConfig {
+        let id = self.name(Some(&raw.id), "station.id", "station id", "invalid");
+        let timezone_name = raw
+            .timezone
+            .as_ref()
+            .map_or(defaults::timezone(), |t| t.get_ref().as_str())
+            .to_owned();
+        let timezone = match TimeZone::get(&timezone_name) {
+            Ok(tz) => tz,
+            Err(e) => {
+                self.error(
+                    raw.timezone.as_ref().and_then(span_of),
+                    "station.timezone",
+                    format!("unknown time zone {timezone_name:?} ({e})"),
+                    Some(
+                        "allowed: an IANA time zone name such as \"Europe/Berlin\", \"America/Chicago\" or \"UTC\""
+                            .to_owned(),
+                    ),
+                );
+                TimeZone::UTC
+            }
+        };
+        let modes: Vec<(&str, StationMode)> =
+            StationMode::ALL.iter().map(|m| (m.as_str(), *m)).collect();
+        let mode = self.choice(
+            raw.mode.as_ref(),
+            "station.mode",
+            "station mode",
+            &modes,
+            defaults::mode(),
+        );
+        let operator = raw
+            .operator
+            .as_ref()
+            .map(|o| self.name(Some(o), "station.operator", "operator id", ""));
+        let receive_location = LocationCode(self.name(
+            raw.receive_location.as_ref(),
+            "station.receive_location",
+            "location code",
+            defaults::receive_location(),
+        ));
+        let production_location = LocationCode(self.name(
+            raw.production_location.as_ref(),
+            "station.production_location",
+            "location code",
+            defaults::production_location(),
+        ));
+        StationConfig {
+            id,
+            timezone,
+            timezone_name,
+            mode,
+            operator,
+            receive_location,
+            production_location,
+        }
+    }
+
+    /// A path relative to the config file's directory, made absolute.
+    fn path(&mut self, v: &Spanned<String>, key: &str, dir: &Path) -> PathBuf {
+        let p = v.get_ref();
+        if p.trim().is_empty() {
+            self.error(
+                span_of(v),
+                key,
+                "the path is empty",
+                Some(
+                    "allowed: an absolute path, or one relative to the config file's directory"
+                        .to_owned(),
+                ),
+            );
+        }
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            dir.join(p)
+        }
+    }
+
+    fn store(&mut self, raw: &RawStore, dir: &Path) -> StoreSettings {
+        let path = match &raw.path {
+            Some(p) => self.path(p, "store.path", dir),
+            None => PathBuf::from(defaults::store_path()),
+        };
+        let mib = self.number(
+            raw.cache_size_mib.as_ref(),
+            "store.cache_size_mib",
+            defaults::cache_size_mib(),
+            defaults::CACHE_SIZE_MIB,
+            " MiB",
+        );
+        let group = self.number(
+            raw.group_commit_max.as_ref(),
+            "store.group_commit_max",
+            defaults::group_commit_max(),
+            defaults::GROUP_COMMIT_MAX,
+            "",
+        );
+        let seed_files = raw
+            .seed_files
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, p)| self.path(p, &format!("store.seed_files[{i}]"), dir))
+            .collect();
+        StoreSettings {
+            path,
+            seed_files,
+            tuning: StoreConfig {
+                cache_size_bytes: usize::try_from(mib * 1024 * 1024).unwrap_or(usize::MAX),
+                group_commit_max: usize::try_from(group).unwrap_or(1),
+                queue_capacity: defaults::STORE_QUEUE_CAPACITY,
+            },
+        }
+    }
+
+    fn rules(&mut self, raw: &RawRules) -> RulesConfig {
+        let days = self.number(
+            raw.expiry_warning_days.as_ref(),
+            "rules.expiry_warning_days",
+            defaults::expiry_warning_days(),
+            defaults::EXPIRY_WARNING_DAYS,
+            " days",
+        );
+        let unknown_lot = self.choice(
+            raw.unknown_lot.as_ref(),
+            "rules.unknown_lot",
+            "unknown-lot policy",
+            &[
+                ("reject", UnknownLotPolicy::Reject),
+                (
+                    "accept_provisionally",
+                    UnknownLotPolicy::AcceptProvisionally,
+                ),
+            ],
+            defaults::unknown_lot(),
+        );
+        let lookahead = self.number(
+            raw.fefo_lookahead.as_ref(),
+            "rules.fefo_lookahead",
+            defaults::fefo_lookahead(),
+            defaults::FEFO_LOOKAHEAD,
+            " lots",
+        );
+        RulesConfig {
+            expiry_warning_days: u32::try_from(days).unwrap_or(u32::MAX),
+            unknown_lot,
+            release_requires_supervisor: raw
+                .release_requires_supervisor
+                .unwrap_or_else(defaults::release_requires_supervisor),
+            fefo_lookahead: usize::try_from(lookahead).unwrap_or(usize::MAX),
+        }
+    }
+
+    fn lots(&mut self, raw: &RawLots, station: &str) -> LotsConfig {
+        let fallback = || {
+            LotPattern::parse(defaults::internal_pattern()).unwrap_or(LotPattern {
+                text: String::new(),
+                parts: Vec::new(),
+            })
+        };
+        let internal_pattern = match &raw.internal_pattern {
+            None => fallback(),
+            Some(p) => match LotPattern::parse(p.get_ref()) {
+                Ok(lp) => {
+                    let sample = lp.render(Date::constant(2099, 12, 31), 1, station);
+                    if sample.len() > MAX_LOT_LEN {
+                        self.error(
+                            span_of(p),
+                            "lots.internal_pattern",
+                            format!(
+                                "lot numbers would be {} characters long (e.g. {sample:?}), more than the {MAX_LOT_LEN} GS1 AI 10 allows",
+                                sample.len()
+                            ),
+                            Some("use fewer placeholders or shorter literal text".to_owned()),
+                        );
+                    }
+                    lp
+                }
+                Err(msg) => {
+                    self.error(
+                        span_of(p),
+                        "lots.internal_pattern",
+                        msg,
+                        Some(LOT_PLACEHOLDERS.to_owned()),
+                    );
+                    fallback()
+                }
+            },
+        };
+        LotsConfig {
+            internal_pattern,
+            canonical: raw.canonical.clone(),
+        }
+    }
+
+    /// A list of AIs or AI patterns (`310n`); each must be known.
+    fn ais(
+        &mut self,
+        list: Option<&Vec<Spanned<String>>>,
+        key: &str,
+        default: fn() -> Vec<String>,
+    ) -> Vec<String> {
+        let Some(list) = list else { return default() };
+        let mut out: Vec<String> = Vec::new();
+        for (i, v) in list.iter().enumerate() {
+            let ai = v.get_ref();
+            let k = format!("{key}[{i}]");
+            let digits = ai.trim_end_matches('n');
+            let well_formed = (2..=4).contains(&ai.len())
+                && digits.len() >= 2
+                && digits.bytes().all(|b| b.is_ascii_digit());
+            let known = well_formed
+                && ident::ai::TABLE
+                    .iter()
+                    .any(|e| ident::ai::matches_pattern(e.ai, ai));
+            if !well_formed {
+                self.error(
+                    span_of(v),
+                    k,
+                    format!("{ai:?} is not an AI"),
+                    Some("allowed: 2 to 4 digits, e.g. \"10\", or a pattern with trailing n for any digit, e.g. \"310n\"".to_owned()),
+                );
+            } else if !known {
+                self.error(
+                    span_of(v),
+                    k,
+                    format!("AI {ai:?} is not in lotstation's AI table"),
+                    Some(
+                        "see `lotstation parse` and docs/ident.md for the AIs supported".to_owned(),
+                    ),
+                );
+            } else if out.contains(ai) {
+                self.error(span_of(v), k, format!("AI {ai:?} is listed twice"), None);
+            } else {
+                out.push(ai.clone());
+            }
+        }
+        out
+    }
+
+    fn receive(&mut self, raw: &RawReceive) -> ReceiveConfig {
+        let window = self.number(
+            raw.window_ms.as_ref(),
+            "receive.window_ms",
+            defaults::window_ms(),
+            defaults::WINDOW_MS,
+            " ms",
+        );
+        let required_ais = self.ais(
+            raw.required_ais.as_ref(),
+            "receive.required_ais",
+            defaults::required_ais,
+        );
+        let optional_ais = self.ais(
+            raw.optional_ais.as_ref(),
+            "receive.optional_ais",
+            defaults::optional_ais,
+        );
+        if let Some(list) = &raw.optional_ais {
+            for (i, v) in list.iter().enumerate() {
+                if required_ais.contains(v.get_ref()) {
+                    self.error(
+                        span_of(v),
+                        format!("receive.optional_ais[{i}]"),
+                        format!("AI {:?} is also in receive.required_ais", v.get_ref()),
+                        Some("list each AI once: required or optional".to_owned()),
+                    );
+                }
+            }
+        }
+        let fallback = Qty::units(1);
+        let default_qty = match &raw.default_qty {
+            None => Qty::parse(defaults::default_qty()).unwrap_or(fallback),
+            Some(q) => match Qty::parse(q.get_ref()) {
+                Some(qty) if qty > Qty::ZERO => qty,
+                _ => {
+                    self.error(
+                        span_of(q),
+                        "receive.default_qty",
+                        format!("{:?} is not a positive quantity", q.get_ref()),
+                        Some("allowed: a decimal string with at most 3 decimals, e.g. \"1\" or \"0.5\"".to_owned()),
+                    );
+                    fallback
+                }
+            },
+        };
+        ReceiveConfig {
+            window: Duration::from_millis(window),
+            required_ais,
+            optional_ais,
+            default_qty,
+        }
+    }
+
+    fn decode(&mut self, raw: &RawDecode) -> DecodeOptions {
+        let max = self.number(
+            raw.max_scan_bytes.as_ref(),
+            "decode.max_scan_bytes",
+            defaults::max_scan_bytes(),
+            defaults::MAX_SCAN_BYTES,
+            " bytes",
+        );
+        let mut o = DecodeOptions {
+            max_input_len: usize::try_from(max).unwrap_or(ident::DEFAULT_MAX_INPUT_LEN),
+            assume_symbology: None,
+            ean_as_gtin: raw.ean_as_gtin.unwrap_or_else(defaults::ean_as_gtin),
+            itf14_as_gtin: raw.itf14_as_gtin.unwrap_or_else(defaults::itf14_as_gtin),
+            ..DecodeOptions::default()
+        };
+        o.dl.permit_zero_suppressed_gtin = raw
+            .permit_zero_suppressed_gtin
+            .unwrap_or_else(defaults::permit_zero_suppressed_gtin);
+        o.dl.ais.permit_unknown_ais = raw
+            .permit_unknown_ais
+            .unwrap_or_else(defaults::permit_unknown_ais);
+        o.dl.ais.lost_separator_warnings = raw
+            .lost_separator_warnings
+            .unwrap_or_else(defaults::lost_separator_warnings);
+        o.dl.ais.check_requisites = raw
+            .check_requisites
+            .unwrap_or_else(defaults::check_requisites);
+        o
+    }
+
+    fn codes(&mut self, raw: &RawCodes) -> InternalRules {
+        let mut patterns: Vec<(InternalKind, String)> = Vec::new();
+        for (kind, default) in ident::internal::DEFAULT_PATTERNS {
+            let Some(v) = raw.get(kind) else {
+                patterns.push((kind, default.to_owned()));
+                continue;
+            };
+            let pattern = v.get_ref();
+            if pattern.is_empty() {
+                continue; // documented: an empty pattern turns the kind off
+            }
+            match InternalRules::new([(kind, pattern.as_str())]) {
+                Ok(_) => patterns.push((kind, pattern.clone())),
+                Err(e) => {
+                    // regex errors are multi-line with a caret; the last line says what.
+                    let what = e
+                        .source
+                        .to_string()
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .map(|l| l.trim().trim_start_matches("error: ").to_owned())
+                        .unwrap_or_default();
+                    self.error(
+                        span_of(v),
+                        format!("codes.{}", kind.as_str()),
+                        format!("pattern {pattern:?} is not a valid regular expression: {what}"),
+                        Some("allowed: a regular expression (Rust regex syntax), matched against the whole scan; a group named id picks the identifier; \"\" turns the kind off".to_owned()),
+                    );
+                }
+            }
+        }
+        InternalRules::new(patterns.iter().map(|(k, p)| (*k, p.as_str()))).unwrap_or_default()
+    }
+
+    fn sources(&mut self, raw: &[RawSource], dir: &Path) -> Vec<SourceConfig> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut stdin_at: Option<usize> = None;
+        let mut out = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let key = |k: &str| format!("sources[{i}].{k}");
+            let name = self.name(Some(&s.name), &key("name"), "source name", "");
+            if !name.is_empty() {
+                if let Some(first) = seen.get(&name) {
+                    self.error(
+                        span_of(&s.name),
+                        key("name"),
+                        format!("source name {name:?} is already used by sources[{first}]"),
+                        Some("each source needs its own name".to_owned()),
+                    );
+                } else {
+                    seen.insert(name.clone(), i);
+                }
+            }
+            let kind_name = s.kind.get_ref().as_str();
+            let kind = match kind_name {
+                "stdin" => {
+                    if let Some(first) = stdin_at {
+                        self.error(
+                            span_of(&s.kind),
+                            key("kind"),
+                            format!("a second stdin source; sources[{first}] already reads standard input"),
+                            None,
+                        );
+                    }
+                    stdin_at = Some(i);
+                    Some(SourceKind::Stdin)
+                }
+                "replay" => Some(SourceKind::Replay(self.replay(s, i, dir))),
+                other => {
+                    self.error(
+                        span_of(&s.kind),
+                        key("kind"),
+                        format!("unknown source kind {other:?}"),
+                        Some(format!("allowed: {}", SourceKind::NAMES.join(", "))),
+                    );
+                    None
+                }
+            };
+            if let Some(SourceKind::Stdin) = kind {
+                for (k, span) in [
+                    ("path", s.path.as_ref().map(Spanned::span)),
+                    ("speed", s.speed.as_ref().map(Spanned::span)),
+                    ("loop", s.looped.as_ref().map(Spanned::span)),
+                ] {
+                    if span.is_some() {
+                        self.error(
+                            span,
+                            key(k),
+                            format!("{k} does not apply to a source of kind stdin"),
+                            Some("only kind replay takes path, speed and loop".to_owned()),
+                        );
+                    }
+                }
+            }
+            let assume_symbology = s.assume_symbology.as_ref().and_then(|a| {
+                match a.get_ref().parse::<AimId>() {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        self.error(
+                            span_of(a),
+                            key("assume_symbology"),
+                            e.message.clone(),
+                            Some("allowed: an AIM symbology identifier such as \"]C1\" (GS1-128), \"]d2\" (GS1 DataMatrix), \"]Q3\" (GS1 QR), \"]E0\" (EAN/UPC)".to_owned()),
+                        );
+                        None
+                    }
+                }
+            });
+            let debounce = self.number(
+                s.debounce_ms.as_ref(),
+                &key("debounce_ms"),
+                defaults::debounce_ms(),
+                defaults::DEBOUNCE_MS,
+                " ms",
+            );
+            if let Some(kind) = kind {
+                out.push(SourceConfig {
+                    name,
+                    kind,
+                    assume_symbology,
+                    debounce: Duration::from_millis(debounce),
+                });
+            }
+        }
+        out
+    }
+
+    fn replay(&mut self, s: &RawSource, i: usize, dir: &Path) -> ReplaySource {
+        let path = match &s.path {
+            Some(p) => self.path(p, &format!("sources[{i}].path"), dir),
+            None => {
+                self.error(
+                    Some(s.kind.span()),
+                    format!("sources[{i}].path"),
+                    "a replay source needs a path",
+                    Some("e.g. path = \"../hardware-fixtures/demo/scans.replay\" (relative to this file's directory)".to_owned()),
+                );
+                PathBuf::new()
+            }
+        };
+        let speed = match &s.speed {
+            None => defaults::replay_speed(),
+            Some(v) if v.get_ref().is_finite() && *v.get_ref() >= 0.0 => *v.get_ref(),
+            Some(v) => {
+                self.error(
+                    span_of(v),
+                    format!("sources[{i}].speed"),
+                    format!("speed {} is not allowed", v.get_ref()),
+                    Some(
+                        "allowed: a number >= 0 (1.0 real time, 2.0 twice as fast, 0 no delays)"
+                            .to_owned(),
+                    ),
+                );
+                defaults::replay_speed()
+            }
+        };
+        ReplaySource {
+            path,
+            speed,
+            looped: s
+                .looped
+                .as_ref()
+                .map_or_else(defaults::replay_loop, |l| *l.get_ref()),
+        }
+    }
+
+    fn log(&mut self, raw: &RawLog) -> LogConfig {
+        let level = match &raw.level {
+            None => defaults::log_level().to_owned(),
+            Some(l) => match check_filter(l.get_ref()) {
+                Ok(()) => l.get_ref().clone(),
+                Err(msg) => {
+                    self.error(
+                        span_of(l),
+                        "log.level",
+                        msg,
+                        Some("allowed: comma-separated directives LEVEL or TARGET=LEVEL, LEVEL one of trace, debug, info, warn, error, off; e.g. \"info,lotstation::store=debug\"".to_owned()),
+                    );
+                    defaults::log_level().to_owned()
+                }
+            },
+        };
+        let formats: Vec<(&str, LogFormat)> =
+            LogFormat::ALL.iter().map(|f| (f.as_str(), *f)).collect();
+        let format = self.choice(
+            raw.format.as_ref(),
+            "log.format",
+            "log format",
+            &formats,
+            defaults::log_format(),
+        );
+        LogConfig { level, format }
+    }
+}
+
+/// Check a tracing `EnvFilter` string: directives separated by commas, each
+/// `LEVEL` or `TARGET=LEVEL` (`TARGET` may carry EnvFilter's span and field
+/// filters, `target[span{field=value}]`). Stricter than EnvFilter in one
+/// way: a bare word must be a level, so a typo such as `inf` is an error
+/// rather than a filter for a target called "inf".
+fn check_filter(s: &str) -> Result<(), String> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let is_level = |l: &str| LEVELS.iter().any(|x| x.eq_ignore_ascii_case(l));
+    if s.trim().is_empty() {
+        return Err("the log filter is empty".to_owned());
+    }
+    for d in s.split(',').map(str::trim) {
+        if d.is_empty() {
+            return Err(format!("empty directive in {s:?}"));
+        }
+        match d.rsplit_once('=') {
+            // `=` inside a field filter is not the level separator.
+            Some((target, level)) if !level.contains(']') && !level.contains('}') => {
+                if !is_level(level) {
+                    return Err(format!("unknown level {level:?} in directive {d:?}"));
+                }
+                let name = target.split('[').next().unwrap_or("");
+                if name.is_empty() && !target.starts_with('[')
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-'))
+                {
+                    return Err(format!("directive {d:?} has no valid target before '='"));
+                }
+            }
+            _ if is_level(d) => {}
+            _ => {
+                return Err(format!(
+                    "{d:?} is not a level; a target needs one, e.g. {d}=debug"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute against the current directory, without touching the
+/// file system; as given when that fails.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}

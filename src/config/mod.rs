@@ -28,7 +28,6 @@ mod error;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -398,68 +397,8 @@ pub struct LogConfig {
     pub format: LogFormat,
 }
 
-/// The workflow a station runs (DESIGN §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StationMode {
-    /// Goods in from a supplier label.
-    Receive,
-    /// Lots to a work order.
-    Issue,
-    /// Output lot of a work order.
-    Produce,
-    /// A lot to another location.
-    Move,
-    /// Lots onto a shipment.
-    Ship,
-    /// Put lots on hold.
-    Hold,
-    /// Release lots from hold or quarantine.
-    Release,
-    /// Combine lots.
-    Merge,
-    /// Split a lot.
-    Split,
-    /// Show what a scan is, change nothing.
-    Lookup,
-}
-
-impl StationMode {
-    /// Every mode, in documentation order.
-    pub const ALL: [StationMode; 10] = [
-        StationMode::Receive,
-        StationMode::Issue,
-        StationMode::Produce,
-        StationMode::Move,
-        StationMode::Ship,
-        StationMode::Hold,
-        StationMode::Release,
-        StationMode::Merge,
-        StationMode::Split,
-        StationMode::Lookup,
-    ];
-
-    /// The config name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            StationMode::Receive => "receive",
-            StationMode::Issue => "issue",
-            StationMode::Produce => "produce",
-            StationMode::Move => "move",
-            StationMode::Ship => "ship",
-            StationMode::Hold => "hold",
-            StationMode::Release => "release",
-            StationMode::Merge => "merge",
-            StationMode::Split => "split",
-            StationMode::Lookup => "lookup",
-        }
-    }
-}
-
-impl fmt::Display for StationMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The workflow a station runs: the station's own [`Mode`](crate::station::Mode).
+pub use crate::station::Mode as StationMode;
 
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

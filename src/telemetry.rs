@@ -3,18 +3,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogFormat {
-    /// Text when stderr is a terminal, JSON otherwise.
-    #[default]
-    Auto,
-    /// Human-readable text.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
+use crate::config::LogFormat;
 
 /// Install the global subscriber. `RUST_LOG` overrides `level` when set.
 /// Returns an error only if the filter does not parse.

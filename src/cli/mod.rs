@@ -12,6 +12,7 @@ mod config;
 mod epc;
 pub(crate) mod out;
 mod parse;
+mod run;
 mod store_cmds;
 
 /// The input was processed and found invalid.
@@ -32,6 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Run(run::RunArgs),
     Parse(parse::ParseArgs),
     Epc(epc::EpcArgs),
     Import(store_cmds::ImportArgs),
@@ -47,6 +49,7 @@ enum Command {
 /// Run the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Epc(args) => epc::run(args),
         Command::Import(args) => store_cmds::import(args),

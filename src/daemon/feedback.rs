@@ -5,12 +5,33 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Move, Outcome, Reason, Transaction, Verdict};
+use std::io::Write;
+
+use crate::model::{Move, Outcome, Reason, TxId, Verdict};
 use crate::rules::code_name;
 
-/// Line for a verdict on a move; `committed` carries the recorded transaction
-/// for accepted moves.
-pub fn verdict_line(mv: &Move, verdict: &Verdict, committed: Option<&Transaction>) -> String {
+/// Where verdict lines go: the terminal (stdout) or nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feedback {
+    /// Print lines on standard output.
+    pub print: bool,
+}
+
+impl Feedback {
+    /// Print one line (or several joined by newlines). Written and flushed
+    /// at once, so a reader sees whole lines.
+    pub fn line(&self, text: &str) {
+        if self.print {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Line for a verdict on a move; `committed` carries the station seq and id
+/// of the recorded transaction for accepted moves.
+pub fn verdict_line(mv: &Move, verdict: &Verdict, committed: Option<(u64, TxId)>) -> String {
     let word = match verdict.outcome {
         Outcome::Accepted => "ACCEPTED",
         Outcome::Warning => "WARNING",
@@ -29,8 +50,8 @@ pub fn verdict_line(mv: &Move, verdict: &Verdict, committed: Option<&Transaction
     if let Some(sh) = &mv.shipment {
         let _ = write!(s, " [{sh}]");
     }
-    if let Some(tx) = committed {
-        let _ = write!(s, "  #{} {}", tx.seq, tx.id);
+    if let Some((seq, id)) = committed {
+        let _ = write!(s, "  #{seq} {id}");
     }
     for r in &verdict.reasons {
         let _ = write!(s, "\n          {}", reason_text(r));

@@ -1,4 +1,251 @@
 //! The station daemon: sources → station → store writer, every channel
 //! bounded, one cancellation tree, ordered shutdown.
+//!
+//! ```text
+//! [source task per source] --Frame--> mpsc(256) --> [station task] --commit--> [store writer thread]
+//! ```
+//!
+//! Shutdown order (SIGTERM/SIGINT, or every source finished):
+//! 1. sources are cancelled (no new frames) and their tasks end, dropping
+//!    their frame senders;
+//! 2. the station task drains the frames already queued and finishes the
+//!    commit in flight, then ends when the channel is closed;
+//! 3. the last store handle is dropped: the writer serves what is queued,
+//!    then closes the file.
+//!
+//! The whole sequence runs under a deadline below systemd's TimeoutStopSec.
 
 pub mod feedback;
+mod task;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, SourceKind};
+use crate::source::{Frame, replay, stdin};
+use crate::station::{Settings, Station};
+use crate::store::{self, Store};
+
+pub use feedback::Feedback;
+pub use task::Tally;
+
+/// Frames queued between the sources and the station.
+const FRAME_QUEUE: usize = 256;
+/// How long shutdown may take before the daemon gives up waiting.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// The store could not be opened or seeded.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// Seed master data could not be loaded.
+    #[error("seed master data: {0}")]
+    Seed(#[from] store::import::ImportError),
+    /// A replay capture could not be loaded.
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
+    /// The store's directory could not be created.
+    #[error("cannot create the store directory {dir}: {source} (check the path and permissions)")]
+    StateDir {
+        /// Directory.
+        dir: std::path::PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Signal handlers could not be installed.
+    #[error("cannot install signal handlers: {0}")]
+    Signals(#[source] std::io::Error),
+    /// The station task ended abnormally.
+    #[error("the station task failed: {0}")]
+    Station(String),
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// What the station did.
+    pub tally: Tally,
+    /// True if a signal stopped it (rather than all sources finishing).
+    pub signalled: bool,
+    /// True if shutdown finished within the deadline.
+    pub clean: bool,
+}
+
+/// The station's workflow settings from the configuration.
+pub fn station_settings(config: &Config) -> Settings {
+    let mut s = Settings::new(
+        config.station.id.clone(),
+        config.station.receive_location.clone(),
+        config.station.production_location.clone(),
+    );
+    s.default_operator = config.station.operator.clone();
+    s.receive_required = config.receive.required_ais.clone();
+    s.receive_optional = config.receive.optional_ais.clone();
+    s.receive_window = config.receive.window;
+    s.default_qty = config.receive.default_qty;
+    s.lot_rules = config.lots.canonical.clone();
+    s
+}
+
+/// Import the configured seed files when the store holds no items yet.
+fn seed(config: &Config, store: &Store) -> Result<(), DaemonError> {
+    if config.store.seed_files.is_empty() || store.snapshot()?.has_items()? {
+        return Ok(());
+    }
+    let mut data = store::import::MasterData::default();
+    for f in &config.store.seed_files {
+        data.extend(store::import::load(f, None)?);
+    }
+    let summary = store.blocking_import(data)?;
+    tracing::info!(
+        items = summary.items,
+        lots = summary.lots,
+        locations = summary.locations,
+        work_orders = summary.work_orders,
+        shipments = summary.shipments,
+        "seed master data imported into the new store"
+    );
+    Ok(())
+}
+
+/// Run the station until a signal, or until every source has finished (a
+/// replay at its end, stdin closed). Blocks; builds its own runtime.
+pub fn run(config: Config, feedback: Feedback) -> Result<Outcome, DaemonError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(DaemonError::Signals)?;
+    // The store is opened (and seeded) outside the runtime: its blocking
+    // calls must not run on a runtime thread.
+    let config = Arc::new(config);
+    if let Some(dir) = config.store.path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| DaemonError::StateDir {
+            dir: dir.to_owned(),
+            source,
+        })?;
+    }
+    let store = Store::open(&config.store.path, config.store.tuning)?;
+    seed(&config, &store)?;
+    let outcome = runtime.block_on(supervise(config, store, feedback));
+    // Dropping the runtime here ends any task that overran the deadline.
+    drop(runtime);
+    outcome
+}
+
+async fn supervise(
+    config: Arc<Config>,
+    store: Store,
+    feedback: Feedback,
+) -> Result<Outcome, DaemonError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+
+    let cancel = CancellationToken::new();
+    let sources = TaskTracker::new();
+    let (tx, rx) = mpsc::channel::<Frame>(FRAME_QUEUE);
+    let max = config.decode.max_input_len;
+    for s in &config.sources {
+        let name: Arc<str> = Arc::from(s.name.as_str());
+        let tx = tx.clone();
+        let cancel = cancel.child_token();
+        match &s.kind {
+            SourceKind::Stdin => {
+                let settings = stdin::StdinSettings {
+                    name,
+                    max_frame_bytes: max,
+                    assume_symbology: s.assume_symbology,
+                };
+                sources.spawn(async move {
+                    let n = stdin::run(settings, tokio::io::stdin(), tx, cancel).await;
+                    tracing::info!(frames = n, "standard input closed");
+                });
+            }
+            SourceKind::Replay(r) => {
+                let settings = replay::ReplaySettings {
+                    name,
+                    path: r.path.clone(),
+                    speed: r.speed,
+                    repeat: r.looped,
+                    max_frame_bytes: max,
+                    assume_symbology: s.assume_symbology,
+                };
+                let frames = replay::load(&settings)?;
+                sources.spawn(replay::run(settings, frames, tx, cancel));
+            }
+            // Hardware sources join here as they are implemented.
+            #[allow(
+                unreachable_patterns,
+                reason = "SourceKind is non_exhaustive for future device kinds"
+            )]
+            other => {
+                tracing::warn!(source = %s.name, ?other, "source kind not supported by this build; skipped")
+            }
+        }
+    }
+    drop(tx);
+    sources.close();
+
+    let station = Station::new(station_settings(&config), config.station.mode);
+    let task = task::StationTask::new(config.clone(), store.clone(), station, feedback);
+    let mut station_task = tokio::spawn(task.run(rx));
+    tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");
+
+    let mut signalled = false;
+    let finished = tokio::select! {
+        r = &mut station_task => Some(r),
+        _ = sigterm.recv() => { signalled = true; None }
+        _ = sigint.recv() => { signalled = true; None }
+    };
+    let mut clean = true;
+    let result = match finished {
+        Some(r) => r,
+        None => {
+            tracing::info!("stopping: sources cancelled, draining queued scans");
+            cancel.cancel();
+            match tokio::time::timeout(SHUTDOWN_DEADLINE, async {
+                sources.wait().await;
+                (&mut station_task).await
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    clean = false;
+                    tracing::error!("shutdown deadline passed; stopping without waiting further");
+                    station_task.abort();
+                    return Ok(Outcome {
+                        tally: Tally::default(),
+                        signalled,
+                        clean,
+                    });
+                }
+            }
+        }
+    };
+    let tally = result.map_err(|e| DaemonError::Station(e.to_string()))?;
+    cancel.cancel();
+    // Last handle: the writer finishes what is queued, then closes the file.
+    drop(store);
+    tracing::info!(
+        frames = tally.frames,
+        recorded = tally.recorded,
+        rejected = tally.rejected,
+        failed = tally.failed,
+        "station stopped; shutdown=clean"
+    );
+    Ok(Outcome {
+        tally,
+        signalled,
+        clean,
+    })
+}

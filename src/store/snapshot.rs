@@ -328,6 +328,11 @@ impl Snapshot {
         Ok(out)
     }
 
+    /// True if the store holds at least one item (master data was loaded).
+    pub fn has_items(&self) -> Result<bool, StoreError> {
+        Ok(self.items()?.first()?.is_some())
+    }
+
     /// Number of transactions recorded.
     pub fn transaction_count(&self) -> Result<u64, StoreError> {
         Ok(self.transactions()?.len()?)

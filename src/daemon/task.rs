@@ -1,0 +1,291 @@
+//! The station task: the async shell around the sans-IO [`Station`].
+//!
+//! For each frame: decode (pure), classify, let the station turn it into
+//! actions against a fresh read snapshot; for a proposed move, assign lot
+//! numbers, judge it, and, if accepted, commit it through the store writer.
+//! The verdict is published only after the commit returned (green means on
+//! disk).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use super::feedback::{self, Feedback};
+use crate::config::Config;
+use crate::ident::{self, DecodeOptions, ErrorKind};
+use crate::model::{LotNo, Move, ScanRecord, Transaction, TxId};
+use crate::rules::judge;
+use crate::source::Frame;
+use crate::station::{Action, Station, scan};
+use crate::store::{Committed, Store};
+
+/// What the station task counted, reported at shutdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Frames received.
+    pub frames: u64,
+    /// Moves recorded (accepted or with warnings).
+    pub recorded: u64,
+    /// Moves or scans rejected.
+    pub rejected: u64,
+    /// Commits that failed (the operator saw an error, nothing recorded).
+    pub failed: u64,
+}
+
+/// Per-source settings the task needs.
+struct SourceRules {
+    decode: DecodeOptions,
+    debounce: Duration,
+}
+
+pub(crate) struct StationTask {
+    config: Arc<Config>,
+    store: Store,
+    station: Station,
+    sources: HashMap<Arc<str>, SourceRules>,
+    last_frame: HashMap<Arc<str>, (Vec<u8>, Timestamp)>,
+    feedback: Feedback,
+    tally: Tally,
+}
+
+impl StationTask {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        store: Store,
+        station: Station,
+        feedback: Feedback,
+    ) -> Self {
+        let sources = config
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    Arc::from(s.name.as_str()),
+                    SourceRules {
+                        decode: config.decode_options_for(s),
+                        debounce: s.debounce,
+                    },
+                )
+            })
+            .collect();
+        StationTask {
+            config,
+            store,
+            station,
+            sources,
+            last_frame: HashMap::new(),
+            feedback,
+            tally: Tally::default(),
+        }
+    }
+
+    /// Run until every frame sender is gone, then return the tally.
+    pub(crate) async fn run(mut self, mut frames: mpsc::Receiver<Frame>) -> Tally {
+        let prompt = self.station.expecting();
+        self.feedback
+            .line(&format!("PROMPT    mode {}: {prompt}", self.station.mode()));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                frame = frames.recv() => match frame {
+                    Some(f) => self.on_frame(f).await,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    let actions = self.station.on_tick(Timestamp::now());
+                    self.act(actions).await;
+                }
+            }
+        }
+        self.tally
+    }
+
+    fn debounced(&mut self, f: &Frame) -> bool {
+        let window = self
+            .sources
+            .get(&f.source)
+            .map_or(Duration::ZERO, |s| s.debounce);
+        if window.is_zero() {
+            return false;
+        }
+        let repeat = self.last_frame.get(&f.source).is_some_and(|(bytes, at)| {
+            *bytes == f.bytes && f.at.duration_since(*at).unsigned_abs() < window
+        });
+        self.last_frame
+            .insert(f.source.clone(), (f.bytes.clone(), f.at));
+        repeat
+    }
+
+    async fn on_frame(&mut self, f: Frame) {
+        self.tally.frames += 1;
+        if self.debounced(&f) {
+            tracing::debug!(source = %f.source, seq = f.seq, "repeated read within the debounce window dropped");
+            return;
+        }
+        let opts = self
+            .sources
+            .get(&f.source)
+            .map_or(self.config.decode, |s| s.decode);
+        let decoded = ident::decode(&f.bytes, &opts);
+        let symbology = match &decoded {
+            Ok(d) => d.symbology().map(|s| s.to_string()),
+            Err(_) => ident::AimId::split(&f.bytes)
+                .ok()
+                .flatten()
+                .map(|(a, _)| a.to_string()),
+        };
+        // The station's own codes are unambiguous by their pattern: a badge or
+        // work order typed or scanned without an AIM prefix is still one.
+        let decoded = match decoded {
+            Err(e) if e.kind == ErrorKind::AmbiguousSymbology => {
+                match std::str::from_utf8(&f.bytes)
+                    .ok()
+                    .and_then(|t| self.config.codes.classify(t))
+                {
+                    Some(_) => Ok(ident::Decoded::Plain {
+                        symbology: None,
+                        text: String::from_utf8_lossy(&f.bytes).into_owned(),
+                    }),
+                    None => Err(e),
+                }
+            }
+            other => other,
+        };
+        let scan = scan::classify(decoded, &self.config.codes);
+        tracing::debug!(source = %f.source, seq = f.seq, scan = scan.kind_name(), "scan decoded");
+        let record = ScanRecord {
+            source: f.source.to_string(),
+            raw: f.bytes,
+            symbology,
+            at: f.at,
+        };
+        let actions = match self.store.snapshot() {
+            Ok(snap) => self.station.on_scan(scan, record, &snap, Timestamp::now()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the store; scan not handled");
+                self.feedback.line(&format!(
+                    "ERROR     store unreadable ({e}); scan again or call IT"
+                ));
+                return;
+            }
+        };
+        self.act(actions).await;
+    }
+
+    async fn act(&mut self, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Prompt(t) => self.feedback.line(&format!("PROMPT    {t}")),
+                Action::Info(t) => {
+                    for l in t.lines() {
+                        self.feedback.line(&format!("INFO      {l}"));
+                    }
+                }
+                Action::ModeChanged(m) => self.feedback.line(&format!("MODE      {m}")),
+                Action::OperatorChanged(o) => self.feedback.line(&format!("OPERATOR  {o}")),
+                Action::Reject(v) => {
+                    self.tally.rejected += 1;
+                    tracing::info!(reasons = ?v.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "scan rejected");
+                    self.feedback.line(&feedback::rejection_line(&v));
+                }
+                Action::Propose(mv) => self.propose(mv).await,
+            }
+        }
+    }
+
+    /// Give a new lot its internal number (and its key, when the label had none).
+    async fn number_new_lot(&mut self, mv: &mut Move, now: Timestamp) -> Result<(), String> {
+        let Some(new_lot) = mv.new_lot.as_mut() else {
+            return Ok(());
+        };
+        if new_lot.internal_lot.is_some() {
+            return Ok(());
+        }
+        let today = self.config.today(now);
+        let seq = self
+            .store
+            .next_internal_lot_seq(today)
+            .await
+            .map_err(|e| format!("cannot number the new lot: {e}"))?;
+        let number = self.config.lots.internal_pattern.render(
+            today,
+            u64::from(seq),
+            &self.config.station.id,
+        );
+        new_lot.internal_lot = Some(number.clone());
+        if new_lot.key.lot.0.is_empty() {
+            let old = new_lot.key.clone();
+            new_lot.key.lot = LotNo(number);
+            for line in &mut mv.lines {
+                if line.lot == old {
+                    line.lot = new_lot.key.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn propose(&mut self, mut mv: Move) {
+        let now = Timestamp::now();
+        if let Err(e) = self.number_new_lot(&mut mv, now).await {
+            self.tally.failed += 1;
+            tracing::error!(error = %e, "move not recorded");
+            self.feedback
+                .line(&format!("ERROR     {} not recorded: {e}", mv.kind.as_str()));
+            return;
+        }
+        let ctx = self.config.rules_context(self.config.today(now));
+        let verdict = match self.store.snapshot() {
+            Ok(snap) => judge(&snap, &mv, &ctx),
+            Err(e) => {
+                self.tally.failed += 1;
+                tracing::error!(error = %e, "cannot read the store; move not judged");
+                self.feedback.line(&format!(
+                    "ERROR     store unreadable ({e}); move not recorded"
+                ));
+                return;
+            }
+        };
+        if !verdict.is_accepted() {
+            self.tally.rejected += 1;
+            tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
+            self.feedback
+                .line(&feedback::verdict_line(&mv, &verdict, None));
+            return;
+        }
+        let tz_offset_secs = self.config.station.timezone.to_offset(now).seconds();
+        let tx = Transaction {
+            id: TxId::new(),
+            station: self.config.station.id.clone(),
+            seq: 0,
+            mv,
+            at: now,
+            tz_offset_secs,
+            verdict,
+            override_by: None,
+        };
+        match self.store.commit(tx.clone()).await {
+            Ok(Committed::New { id, seq } | Committed::AlreadyRecorded { id, seq, .. }) => {
+                self.tally.recorded += 1;
+                tracing::info!(kind = tx.mv.kind.as_str(), %id, seq, outcome = ?tx.verdict.outcome, "move recorded");
+                self.feedback.line(&feedback::verdict_line(
+                    &tx.mv,
+                    &tx.verdict,
+                    Some((seq, id)),
+                ));
+            }
+            Err(e) => {
+                self.tally.failed += 1;
+                tracing::error!(error = %e, kind = tx.mv.kind.as_str(), "commit failed; move not recorded");
+                self.feedback.line(&format!(
+                    "ERROR     {} not recorded: {e}",
+                    tx.mv.kind.as_str()
+                ));
+            }
+        }
+    }
+}

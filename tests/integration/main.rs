@@ -12,6 +12,7 @@
 
 mod cli_ident;
 mod config_errors;
+mod daemon_run;
 mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;

@@ -1,10 +1,9 @@
 //! `lotstation epc`: decode EPC tag data the way the RFID portal does, or
 //! encode a tag URI to hex.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
@@ -166,52 +165,26 @@ pub fn run(args: EpcArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_jsonl() -> anyhow::Result<ExitCode> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut line = String::new();
-    let mut lineno = 0usize;
     // A tag's hex is at most MAX_HEX_CHARS; allow generous JSON framing.
     let max_line = epc::MAX_HEX_CHARS * 6 + 64;
-    loop {
-        line.clear();
-        let n = std::io::Read::take(&mut reader, max_line as u64 + 1)
-            .read_line(&mut line)
-            .with_context(|| format!("reading line {} of standard input", lineno + 1))?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        let too_long = n > max_line && !line.ends_with('\n');
-        let parsed = if too_long {
-            let mut sink = Vec::new();
-            reader
-                .read_until(b'\n', &mut sink)
-                .context("reading standard input")?;
-            Err((
-                "input_too_long",
-                "line is longer than any EPC can be".to_owned(),
-            ))
-        } else {
-            serde_json::from_str::<String>(line.trim_end_matches(['\n', '\r']))
-                .map_err(|e| ("bad_jsonl_line", format!("not a JSON string: {e}")))
-        };
-        match parsed {
-            Ok(hex) => serde_json::to_writer(&mut w, &JsonEpc::from(&epc::decode_hex(&hex)))?,
+    super::out::each_jsonl_string(max_line, |w, line, input| {
+        match input {
+            Ok(hex) => serde_json::to_writer(&mut *w, &JsonEpc::from(&epc::decode_hex(&hex)))?,
             Err((kind, message)) => serde_json::to_writer(
-                &mut w,
+                &mut *w,
                 &JsonEpc::Err {
                     ok: false,
                     error: JsonError {
                         kind,
                         message: &message,
                         position: 0,
-                        line: Some(lineno),
+                        line: Some(line),
                     },
                 },
             )?,
         }
         w.write_all(b"\n")?;
-    }
-    w.flush()?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }

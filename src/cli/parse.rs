@@ -1,7 +1,7 @@
 //! `lotstation parse`: decode scans the way a station would, for people
 //! checking a label and for batch checks of captured scans.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -136,67 +136,25 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_jsonl(opts: &DecodeOptions) -> anyhow::Result<ExitCode> {
-    let stdin = std::io::stdin().lock();
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, stdin);
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut line = String::new();
-    let mut lineno = 0usize;
     // A line may be long, but not unboundedly: a scan is at most
     // max_input_len bytes, and JSON escaping at most sextuples it.
     let max_line = opts.max_input_len.saturating_mul(6).saturating_add(64);
-    loop {
-        line.clear();
-        let n = std::io::Read::take(&mut reader, max_line as u64 + 1)
-            .read_line(&mut line)
-            .with_context(|| format!("reading line {} of standard input", lineno + 1))?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        if n > max_line && !line.ends_with('\n') {
-            // Skip the rest of an over-long line and report it.
-            let mut sink = Vec::new();
-            reader
-                .read_until(b'\n', &mut sink)
-                .context("reading standard input")?;
-            write_line_error(
-                &mut w,
-                lineno,
-                "input_too_long",
-                "line is longer than any scan can be",
-            )?;
-            continue;
-        }
-        if text.is_empty() {
-            write_line_error(
-                &mut w,
-                lineno,
-                "bad_jsonl_line",
-                "empty line; expected a JSON string",
-            )?;
-            continue;
-        }
-        match serde_json::from_str::<String>(text) {
-            Ok(scan) => {
-                let r = ident::decode(scan.as_bytes(), opts);
-                serde_json::to_writer(&mut w, &JsonResult::from(&r))?;
-                w.write_all(b"\n")?;
-            }
-            Err(e) => write_line_error(
-                &mut w,
-                lineno,
-                "bad_jsonl_line",
-                &format!("not a JSON string: {e}"),
+    out::each_jsonl_string(max_line, |w, line, input| {
+        match input {
+            Ok(scan) => serde_json::to_writer(
+                &mut *w,
+                &JsonResult::from(&ident::decode(scan.as_bytes(), opts)),
             )?,
+            Err((kind, message)) => write_line_error(&mut *w, line, kind, &message)?,
         }
-    }
-    w.flush()?;
+        w.write_all(b"\n")?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn write_line_error(
-    w: &mut impl Write,
+    w: &mut dyn Write,
     line: usize,
     kind: &str,
     message: &str,
@@ -212,7 +170,6 @@ fn write_line_error(
         },
     };
     serde_json::to_writer(&mut *w, &v)?;
-    w.write_all(b"\n")?;
     Ok(())
 }
 

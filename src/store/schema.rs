@@ -263,6 +263,27 @@ pub(crate) fn check_and_migrate(w: &WriteTransaction) -> Result<SchemaCheck, red
     Ok(check)
 }
 
+/// A row of an id-keyed table, decoded; a row that does not decode is
+/// reported as corrupt, naming the table and key.
+pub(crate) fn get_by_id<T: Stored>(
+    t: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+    table: &'static str,
+    id: &str,
+) -> Result<Option<T>, crate::store::StoreError> {
+    match t.get(id)? {
+        None => Ok(None),
+        Some(g) => {
+            decode(g.value())
+                .map(Some)
+                .map_err(|source| crate::store::StoreError::Corrupt {
+                    table,
+                    key: id.to_owned(),
+                    source,
+                })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

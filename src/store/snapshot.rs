@@ -60,23 +60,6 @@ impl std::fmt::Debug for Snapshot {
     }
 }
 
-fn by_id<T: Stored>(
-    t: &ReadOnlyTable<&'static str, &'static [u8]>,
-    table: &'static str,
-    id: &str,
-) -> Result<Option<T>, StoreError> {
-    match t.get(id)? {
-        None => Ok(None),
-        Some(g) => decode(g.value())
-            .map(Some)
-            .map_err(|source| StoreError::Corrupt {
-                table,
-                key: id.to_owned(),
-                source,
-            }),
-    }
-}
-
 impl Snapshot {
     pub(crate) fn items(&self) -> Result<&ReadOnlyTable<&'static str, &'static [u8]>, StoreError> {
         if let Some(t) = self.items.get() {
@@ -246,7 +229,7 @@ impl Snapshot {
 
     /// An item.
     pub fn try_item(&self, code: &ItemCode) -> Result<Option<Item>, StoreError> {
-        by_id(self.items()?, "items", &code.0)
+        get_by_id(self.items()?, "items", &code.0)
     }
 
     /// A lot.
@@ -256,7 +239,7 @@ impl Snapshot {
 
     /// A location by code, else by GLN.
     pub fn try_location(&self, code: &LocationCode) -> Result<Option<Location>, StoreError> {
-        if let Some(l) = by_id(self.locations()?, "locations", &code.0)? {
+        if let Some(l) = get_by_id(self.locations()?, "locations", &code.0)? {
             return Ok(Some(l));
         }
         let Some(by_gln) = self
@@ -266,17 +249,17 @@ impl Snapshot {
         else {
             return Ok(None);
         };
-        by_id(self.locations()?, "locations", &by_gln)
+        get_by_id(self.locations()?, "locations", &by_gln)
     }
 
     /// A work order.
     pub fn try_work_order(&self, id: &str) -> Result<Option<WorkOrder>, StoreError> {
-        by_id(self.work_orders()?, "work_orders", id)
+        get_by_id(self.work_orders()?, "work_orders", id)
     }
 
     /// A shipment.
     pub fn try_shipment(&self, id: &str) -> Result<Option<Shipment>, StoreError> {
-        by_id(self.shipments()?, "shipments", id)
+        get_by_id(self.shipments()?, "shipments", id)
     }
 
     /// Lots of an item with stock, FEFO order, at most `limit`.
@@ -369,7 +352,7 @@ impl Snapshot {
 
     /// The sync task's state.
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
-        Ok(by_id(self.sync()?, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
+        Ok(get_by_id(self.sync()?, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
     }
 
     /// Where a serial stands.

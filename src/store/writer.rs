@@ -256,23 +256,6 @@ pub(crate) fn get_lot(
     }
 }
 
-fn get_by_id<T: Stored>(
-    t: &impl ReadableTable<&'static str, &'static [u8]>,
-    table: &'static str,
-    id: &str,
-) -> Result<Option<T>, StoreError> {
-    match t.get(id)? {
-        None => Ok(None),
-        Some(g) => decode(g.value())
-            .map(Some)
-            .map_err(|source| StoreError::Corrupt {
-                table,
-                key: id.to_owned(),
-                source,
-            }),
-    }
-}
-
 /// Write a lot and keep the FEFO and genealogy indexes in step with it.
 pub(crate) fn put_lot(t: &mut Tables<'_>, old: Option<&Lot>, new: &Lot) -> Result<(), StoreError> {
     let (item, lot) = (new.key.item.0.as_str(), new.key.lot.0.as_str());

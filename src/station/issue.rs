@@ -13,10 +13,9 @@
 //! A lot before any work order is a wrong step ("scan a work order").
 
 use super::label::Label;
-use super::{Action, Cx, Settings, Workflow, reject_fact, source_location, wrong_step};
-use crate::ident::{InternalCode, InternalKind};
+use super::{Action, Cx, Settings, Workflow, source_location, take_work_order, wrong_step};
+use crate::ident::InternalCode;
 use crate::model::{LotLine, MoveKind, ScanRecord};
-use crate::rules::Fact;
 
 #[derive(Debug, Default)]
 pub(crate) struct Issue {
@@ -32,14 +31,15 @@ impl Workflow for Issue {
     }
 
     fn on_code(&mut self, cx: &Cx<'_>, code: &InternalCode, record: ScanRecord) -> Vec<Action> {
-        if code.kind != InternalKind::WorkOrder {
-            return vec![wrong_step(&self.expected(cx.settings))];
-        }
-        if cx.view.work_order(&code.id).is_none() {
-            return vec![reject_fact(&Fact::UnknownWorkOrder { id: &code.id })];
-        }
-        self.work_order = Some((code.id.clone(), record));
-        vec![Action::Prompt(format!("Scan lots for {}", code.id))]
+        let expected = self.expected(cx.settings);
+        take_work_order(
+            &mut self.work_order,
+            cx,
+            code,
+            record,
+            &expected,
+            "lots for",
+        )
     }
 
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {

@@ -479,6 +479,26 @@ pub(crate) fn reject(code: ReasonCode, text: String) -> Action {
     Action::Reject(refuse(code, text))
 }
 
+/// The first step of issue and produce: a known work order, remembered with
+/// its scan in `slot`. `then` is what to scan next, e.g. "lots for".
+pub(crate) fn take_work_order(
+    slot: &mut Option<(String, ScanRecord)>,
+    cx: &Cx<'_>,
+    code: &InternalCode,
+    record: ScanRecord,
+    expected: &str,
+    then: &str,
+) -> Vec<Action> {
+    if code.kind != InternalKind::WorkOrder {
+        return vec![wrong_step(expected)];
+    }
+    if cx.view.work_order(&code.id).is_none() {
+        return vec![reject_fact(&Fact::UnknownWorkOrder { id: &code.id })];
+    }
+    *slot = Some((code.id.clone(), record));
+    vec![Action::Prompt(format!("Scan {then} {}", code.id))]
+}
+
 /// A rejection with the text the rules' wording gives a fact.
 pub(crate) fn reject_fact(fact: &Fact<'_>) -> Action {
     Action::Reject(refuse_fact(fact))

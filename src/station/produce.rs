@@ -16,8 +16,8 @@
 //! label's (11) when printed, else left for the daemon.
 
 use super::label::{Label, gs1_date};
-use super::{Action, Cx, Settings, Workflow, reject, reject_fact, wrong_step};
-use crate::ident::{InternalCode, InternalKind};
+use super::{Action, Cx, Settings, Workflow, reject, reject_fact, take_work_order, wrong_step};
+use crate::ident::InternalCode;
 use crate::model::{Lot, LotKey, LotLine, LotNo, LotStatus, MoveKind, ReasonCode, ScanRecord};
 use crate::rules::Fact;
 
@@ -37,17 +37,15 @@ impl Workflow for Produce {
     }
 
     fn on_code(&mut self, cx: &Cx<'_>, code: &InternalCode, record: ScanRecord) -> Vec<Action> {
-        if code.kind != InternalKind::WorkOrder {
-            return vec![wrong_step(&self.expected(cx.settings))];
-        }
-        if cx.view.work_order(&code.id).is_none() {
-            return vec![reject_fact(&Fact::UnknownWorkOrder { id: &code.id })];
-        }
-        self.work_order = Some((code.id.clone(), record));
-        vec![Action::Prompt(format!(
-            "Scan the output label for {}",
-            code.id
-        ))]
+        let expected = self.expected(cx.settings);
+        take_work_order(
+            &mut self.work_order,
+            cx,
+            code,
+            record,
+            &expected,
+            "the output label for",
+        )
     }
 
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {

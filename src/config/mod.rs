@@ -97,6 +97,8 @@ pub struct RawStation {
     pub receive_location: Option<Spanned<String>>,
     /// Location of the production line.
     pub production_location: Option<Spanned<String>>,
+    /// Badge ids of supervisors.
+    pub supervisors: Option<Vec<Spanned<String>>>,
 }
 
 /// `[store]` as written.
@@ -283,6 +285,8 @@ pub struct StationConfig {
     pub receive_location: LocationCode,
     /// Where issued lots go and produced lots come from.
     pub production_location: LocationCode,
+    /// Badge ids whose scan makes a supervisor present (release, override).
+    pub supervisors: Vec<String>,
 }
 
 /// `[store]`, resolved.
@@ -774,6 +778,20 @@ impl Check<'_> {
             "location code",
             defaults::production_location(),
         ));
+        let supervisors = raw
+            .supervisors
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, b)| {
+                self.name(
+                    Some(b),
+                    &format!("station.supervisors[{i}]"),
+                    "badge id",
+                    "",
+                )
+            })
+            .collect();
         StationConfig {
             id,
             timezone,
@@ -782,6 +800,7 @@ impl Check<'_> {
             operator,
             receive_location,
             production_location,
+            supervisors,
         }
     }
 

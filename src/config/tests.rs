@@ -89,6 +89,7 @@ fn default_file_documents_every_key() {
         "operator",
         "receive_location",
         "production_location",
+        "supervisors",
         "path",
         "cache_size_mib",
         "group_commit_max",

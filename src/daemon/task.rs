@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use super::feedback::{self, Feedback};
 use crate::config::Config;
 use crate::ident::{self, DecodeOptions, ErrorKind};
-use crate::model::{LotNo, Move, ScanRecord, Transaction, TxId};
+use crate::model::{
+    LotNo, Move, Override, Reason, ReasonCode, ScanRecord, Transaction, TxId, Verdict,
+};
 use crate::rules::judge;
 use crate::source::Frame;
 use crate::station::{Action, Station, scan};
@@ -35,6 +37,10 @@ pub struct Tally {
     pub failed: u64,
 }
 
+/// How long a supervisor's badge scan counts as "a supervisor is present",
+/// and how long a refused move stays available for an override.
+const SUPERVISOR_WINDOW: Duration = Duration::from_secs(60);
+
 /// Per-source settings the task needs.
 struct SourceRules {
     decode: DecodeOptions,
@@ -49,6 +55,10 @@ pub(crate) struct StationTask {
     last_frame: HashMap<Arc<str>, (Vec<u8>, Timestamp)>,
     feedback: Feedback,
     tally: Tally,
+    /// The last supervisor badge scanned, and when.
+    supervisor: Option<(String, Timestamp)>,
+    /// The last move the rules refused, its verdict, and when.
+    last_refused: Option<(Move, Verdict, Timestamp)>,
 }
 
 impl StationTask {
@@ -79,6 +89,8 @@ impl StationTask {
             last_frame: HashMap::new(),
             feedback,
             tally: Tally::default(),
+            supervisor: None,
+            last_refused: None,
         }
     }
 
@@ -186,7 +198,16 @@ impl StationTask {
                     }
                 }
                 Action::ModeChanged(m) => self.feedback.line(&format!("MODE      {m}")),
-                Action::OperatorChanged(o) => self.feedback.line(&format!("OPERATOR  {o}")),
+                Action::OperatorChanged(o) => {
+                    if self.config.station.supervisors.contains(&o) {
+                        self.feedback
+                            .line(&format!("OPERATOR  {o} (supervisor, for 60 s)"));
+                        self.supervisor = Some((o, Timestamp::now()));
+                    } else {
+                        self.feedback.line(&format!("OPERATOR  {o}"));
+                    }
+                }
+                Action::OverrideRequested(record) => self.override_last(record).await,
                 Action::Reject(v) => {
                     self.tally.rejected += 1;
                     tracing::info!(reasons = ?v.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "scan rejected");
@@ -195,6 +216,44 @@ impl StationTask {
                 Action::Propose(mv) => self.propose(mv).await,
             }
         }
+    }
+
+    /// The supervisor present now, if one scanned a badge within the window.
+    fn supervisor_present(&self, now: Timestamp) -> Option<String> {
+        self.supervisor
+            .as_ref()
+            .filter(|(_, at)| now.duration_since(*at).unsigned_abs() <= SUPERVISOR_WINDOW)
+            .map(|(who, _)| who.clone())
+    }
+
+    /// `CMD:OVERRIDE`: record the move just refused, naming the supervisor.
+    async fn override_last(&mut self, record: ScanRecord) {
+        let now = Timestamp::now();
+        let Some(by) = self.supervisor_present(now) else {
+            self.tally.rejected += 1;
+            self.feedback
+                .line("REJECTED  OVERRIDE: a supervisor must scan their badge first");
+            return;
+        };
+        let refused = self
+            .last_refused
+            .take()
+            .filter(|(_, _, at)| now.duration_since(*at).unsigned_abs() <= SUPERVISOR_WINDOW);
+        let Some((mut mv, mut verdict, _)) = refused else {
+            self.tally.rejected += 1;
+            self.feedback
+                .line("REJECTED  OVERRIDE: no refused move in the last 60 s to override");
+            return;
+        };
+        mv.scans.push(record);
+        verdict.reasons.push(Reason {
+            code: ReasonCode::Overridden,
+            text: format!("Overridden by {by}"),
+        });
+        let why = "refusal overridden by a supervisor at the station".to_owned();
+        self.supervisor = None;
+        self.record(mv, verdict, Some(Override { by, at: now, why }), now)
+            .await;
     }
 
     /// Give a new lot its internal number (and its key, when the label had none).
@@ -238,7 +297,8 @@ impl StationTask {
                 .line(&format!("ERROR     {} not recorded: {e}", mv.kind.as_str()));
             return;
         }
-        let ctx = self.config.rules_context(self.config.today(now));
+        let mut ctx = self.config.rules_context(self.config.today(now));
+        ctx.supervisor_present = self.supervisor_present(now).is_some();
         let verdict = match self.store.snapshot() {
             Ok(snap) => judge(&snap, &mv, &ctx),
             Err(e) => {
@@ -255,8 +315,21 @@ impl StationTask {
             tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
             self.feedback
                 .line(&feedback::verdict_line(&mv, &verdict, None));
+            self.last_refused = Some((mv, verdict, now));
             return;
         }
+        self.record(mv, verdict, None, now).await;
+    }
+
+    /// Commit a judged move (accepted, or refused and overridden) and print
+    /// its verdict line once it is on disk.
+    async fn record(
+        &mut self,
+        mv: Move,
+        verdict: Verdict,
+        override_by: Option<Override>,
+        now: Timestamp,
+    ) {
         let tz_offset_secs = self.config.station.timezone.to_offset(now).seconds();
         let tx = Transaction {
             id: TxId::new(),
@@ -266,17 +339,19 @@ impl StationTask {
             at: now,
             tz_offset_secs,
             verdict,
-            override_by: None,
+            override_by,
         };
         match self.store.commit(tx.clone()).await {
             Ok(Committed::New { id, seq } | Committed::AlreadyRecorded { id, seq, .. }) => {
                 self.tally.recorded += 1;
-                tracing::info!(kind = tx.mv.kind.as_str(), %id, seq, outcome = ?tx.verdict.outcome, "move recorded");
-                self.feedback.line(&feedback::verdict_line(
-                    &tx.mv,
-                    &tx.verdict,
-                    Some((seq, id)),
-                ));
+                tracing::info!(kind = tx.mv.kind.as_str(), %id, seq, outcome = ?tx.verdict.outcome, overridden = tx.override_by.is_some(), "move recorded");
+                let line = feedback::verdict_line(&tx.mv, &tx.verdict, Some((seq, id)));
+                match &tx.override_by {
+                    Some(o) => self
+                        .feedback
+                        .line(&format!("OVERRIDE  by {}: {line}", o.by)),
+                    None => self.feedback.line(&line),
+                }
             }
             Err(e) => {
                 self.tally.failed += 1;

@@ -209,6 +209,10 @@ pub enum Action {
     ModeChanged(Mode),
     /// An operator badge was scanned.
     OperatorChanged(String),
+    /// `CMD:OVERRIDE`: record the move just refused, if a supervisor is
+    /// present (the daemon decides; the station knows no supervisors). The
+    /// scan record goes with the overridden move.
+    OverrideRequested(ScanRecord),
 }
 
 /// Everything a workflow step reads besides its own state.
@@ -431,6 +435,9 @@ impl Station {
                 now,
             };
             return self.flow.on_done(&cx, record);
+        }
+        if id.eq_ignore_ascii_case("OVERRIDE") {
+            return vec![Action::OverrideRequested(record)];
         }
         if id.eq_ignore_ascii_case("CANCEL") {
             self.flow = fresh(self.mode);

@@ -277,3 +277,105 @@ fn accepted_scans_survive_sigkill_at_random_moments_and_the_store_verifies() {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
 }
+
+/// Feed `scans` (one per line) to a stdin station and return its verdict
+/// lines once standard input is closed and the station has stopped.
+fn run_scans(config: &Path, scans: &[&str]) -> String {
+    let mut child = start(config);
+    let mut stdin = child.stdin.take().unwrap();
+    for s in scans {
+        stdin.write_all(s.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_supervisor_badge_allows_a_release_and_overrides_a_refusal_which_is_recorded_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = stdin_config(dir.path());
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(
+            "receive_location = \"DOCK\"",
+            "receive_location = \"DOCK\"\nsupervisors = [\"OP-SUP1\"]",
+        )
+        .replace(
+            "unknown_lot = \"reject\"",
+            "unknown_lot = \"reject\"\nrelease_requires_supervisor = true",
+        );
+    std::fs::write(&config, text).unwrap();
+    let quarantined_oats = "]C10109506000134352172702281024-0912{GS}3103025000";
+    let out = run_scans(
+        &config,
+        &[
+            "OP-ANNA",
+            "CMD:RELEASE",
+            quarantined_oats,
+            "CMD:OVERRIDE",
+            "OP-SUP1",
+            quarantined_oats,
+            "CMD:ISSUE",
+            "WO-1001",
+            quarantined_oats,
+            "CMD:OVERRIDE",
+        ],
+    );
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("PROMPT") && !l.starts_with("MODE"))
+        .collect();
+    let first_words: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        first_words,
+        [
+            "OPERATOR",
+            "REJECTED",
+            "SUPERVISOR_REQUIRED:",
+            "REJECTED",
+            "OPERATOR",
+            "ACCEPTED",
+            // Released now, the lot is still refused: an older oat lot expires first (FEFO blocks).
+            "REJECTED",
+            "FEFO_VIOLATION:",
+            "OVERRIDE",
+            "FEFO_VIOLATION:",
+            "OVERRIDDEN:",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("OVERRIDE: a supervisor must scan their badge first"),
+        "{out}"
+    );
+    assert!(out.contains("OVERRIDE  by OP-SUP1:"), "{out}");
+
+    let store = dir.path().join("station.redb");
+    let ob = lotstation(&[
+        "outbox",
+        "--json",
+        "--list",
+        "10",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    let ob: serde_json::Value = serde_json::from_slice(&ob.stdout).unwrap();
+    let txs = ob["transactions"].as_array().unwrap();
+    assert_eq!(
+        txs.len(),
+        2,
+        "the release and the overridden issue are recorded"
+    );
+    assert_eq!(txs[0]["move"]["kind"], "release");
+    assert_eq!(txs[1]["move"]["kind"], "issue");
+    assert_eq!(txs[1]["verdict"]["outcome"], "rejected");
+    assert_eq!(txs[1]["override_by"]["by"], "OP-SUP1");
+    let v = lotstation(&["verify", "--store", store.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}

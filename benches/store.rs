@@ -170,20 +170,28 @@ fn group_commit_8_stations(bencher: Bencher) {
         .bench_local(|| rt.block_on(burst(&store, PER_STATION)));
 }
 
-async fn burst(store: &Store, per_station: usize) {
+/// Every station commits `per_station` scans, one after the other; returns
+/// each commit's latency (scan handed over → durable reply).
+async fn burst(store: &Store, per_station: usize) -> Vec<Duration> {
     let mut tasks = Vec::with_capacity(STATIONS);
     for s in 0..STATIONS {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let name = format!("station-{s}");
+            let mut lat = Vec::with_capacity(per_station);
             for _ in 0..per_station {
+                let t0 = Instant::now();
                 let _ = store.commit(scan(&name)).await.unwrap();
+                lat.push(t0.elapsed());
             }
+            lat
         }));
     }
+    let mut all = Vec::new();
     for t in tasks {
-        t.await.unwrap();
+        all.extend(t.await.unwrap());
     }
+    all
 }
 
 /// Cost of the canonical JSON a transaction is stored and hashed as.
@@ -203,9 +211,15 @@ fn encode_transaction_postcard(bencher: Bencher) {
     bencher.bench_local(|| postcard::to_allocvec(black_box(&t)).unwrap());
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+/// The p-th percentile (0-100) of the latencies, nearest rank.
+fn percentile(v: &mut [Duration], p: usize) -> Duration {
     v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
+    let rank = (v.len() * p).div_ceil(100).saturating_sub(1);
+    v.get(rank).copied().unwrap_or_default()
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
 }
 
 /// Interleaved measurement so the three figures see the same disk state.
@@ -219,6 +233,7 @@ fn summary() {
     let rt = runtime();
     let mut sync_lat = Vec::new();
     let mut single_lat = Vec::new();
+    let mut group_lat = Vec::new();
     let (mut single_n, mut single_t) = (0u64, Duration::ZERO);
     let (mut group_n, mut group_t) = (0u64, Duration::ZERO);
     let before = grouped.stats();
@@ -239,27 +254,38 @@ fn summary() {
             single_n += 1;
         }
         let t0 = Instant::now();
-        rt.block_on(burst(&grouped, 50));
+        group_lat.extend(rt.block_on(burst(&grouped, 50)));
         group_t += t0.elapsed();
         group_n += (STATIONS * 50) as u64;
     }
     let after = grouped.stats();
     let txns = after.commit_txns - before.commit_txns;
-    let sync_p50 = median(sync_lat);
-    let single_p50 = median(single_lat);
+    let sync_p50 = percentile(&mut sync_lat, 50);
+    let sync_p99 = percentile(&mut sync_lat, 99);
+    let single_p50 = percentile(&mut single_lat, 50);
+    let single_p99 = percentile(&mut single_lat, 99);
+    let group_p50 = percentile(&mut group_lat, 50);
+    let group_p99 = percentile(&mut group_lat, 99);
     let secs = |d: Duration| d.as_secs_f64().max(1e-9);
     println!("\nstore summary ({rounds} interleaved rounds)");
     println!(
-        "  fdatasync 200 B            p50 {:>9.1} µs  ({:.0}/s)",
-        sync_p50.as_secs_f64() * 1e6,
+        "  fdatasync 200 B            p50 {:>9.1} µs  p99 {:>9.1} µs  ({:.0}/s)",
+        micros(sync_p50),
+        micros(sync_p99),
         1.0 / secs(sync_p50)
     );
     println!(
-        "  commit, one per call       p50 {:>9.1} µs  = {:.1}× fdatasync; {:.0} commits/s = {:.0} records/s",
-        single_p50.as_secs_f64() * 1e6,
+        "  commit, one per call       p50 {:>9.1} µs  p99 {:>9.1} µs  = {:.1}× fdatasync (p50); {:.0} commits/s",
+        micros(single_p50),
+        micros(single_p99),
         secs(single_p50) / secs(sync_p50),
-        single_n as f64 / secs(single_t),
         single_n as f64 / secs(single_t)
+    );
+    println!(
+        "  group commit, per scan     p50 {:>9.1} µs  p99 {:>9.1} µs  = {:.1}× fdatasync (p50)",
+        micros(group_p50),
+        micros(group_p99),
+        secs(group_p50) / secs(sync_p50)
     );
     println!(
         "  group commit, {STATIONS} stations   {:.0} durable commits/s, {:.0} records/s, {:.1} records per commit",

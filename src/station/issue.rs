@@ -13,9 +13,15 @@
 //! A lot before any work order is a wrong step ("scan a work order").
 
 use super::label::Label;
-use super::{Action, Cx, Settings, Workflow, source_location, take_work_order, wrong_step};
+use super::{
+    Action, Cx, Settings, Workflow, source_location, take_work_order, work_order_expected,
+    wrong_step,
+};
 use crate::ident::InternalCode;
 use crate::model::{LotLine, MoveKind, ScanRecord};
+
+/// What to scan once the work order is known.
+const THEN: &str = "lots for";
 
 #[derive(Debug, Default)]
 pub(crate) struct Issue {
@@ -24,22 +30,11 @@ pub(crate) struct Issue {
 
 impl Workflow for Issue {
     fn expected(&self, _: &Settings) -> String {
-        match &self.work_order {
-            None => "a work order".to_owned(),
-            Some((id, _)) => format!("lots for {id}"),
-        }
+        work_order_expected(&self.work_order, THEN)
     }
 
     fn on_code(&mut self, cx: &Cx<'_>, code: &InternalCode, record: ScanRecord) -> Vec<Action> {
-        let expected = self.expected(cx.settings);
-        take_work_order(
-            &mut self.work_order,
-            cx,
-            code,
-            record,
-            &expected,
-            "lots for",
-        )
+        take_work_order(&mut self.work_order, cx, code, record, THEN)
     }
 
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {

@@ -486,18 +486,26 @@ pub(crate) fn reject(code: ReasonCode, text: String) -> Action {
     Action::Reject(refuse(code, text))
 }
 
+/// What issue and produce expect next: a work order, then `then` for it
+/// (e.g. "lots for WO-7").
+pub(crate) fn work_order_expected(slot: &Option<(String, ScanRecord)>, then: &str) -> String {
+    match slot {
+        None => "a work order".to_owned(),
+        Some((id, _)) => format!("{then} {id}"),
+    }
+}
+
 /// The first step of issue and produce: a known work order, remembered with
-/// its scan in `slot`. `then` is what to scan next, e.g. "lots for".
+/// its scan in `slot`; then the operator is asked for `then`.
 pub(crate) fn take_work_order(
     slot: &mut Option<(String, ScanRecord)>,
     cx: &Cx<'_>,
     code: &InternalCode,
     record: ScanRecord,
-    expected: &str,
     then: &str,
 ) -> Vec<Action> {
     if code.kind != InternalKind::WorkOrder {
-        return vec![wrong_step(expected)];
+        return vec![wrong_step(&work_order_expected(slot, then))];
     }
     if cx.view.work_order(&code.id).is_none() {
         return vec![reject_fact(&Fact::UnknownWorkOrder { id: &code.id })];

@@ -16,10 +16,16 @@
 //! label's (11) when printed, else left for the daemon.
 
 use super::label::{Label, gs1_date};
-use super::{Action, Cx, Settings, Workflow, reject, reject_fact, take_work_order, wrong_step};
+use super::{
+    Action, Cx, Settings, Workflow, reject, reject_fact, take_work_order, work_order_expected,
+    wrong_step,
+};
 use crate::ident::InternalCode;
 use crate::model::{Lot, LotKey, LotLine, LotNo, LotStatus, MoveKind, ReasonCode, ScanRecord};
 use crate::rules::Fact;
+
+/// What to scan once the work order is known.
+const THEN: &str = "the output label for";
 
 #[derive(Debug, Default)]
 pub(crate) struct Produce {
@@ -30,22 +36,11 @@ pub(crate) struct Produce {
 
 impl Workflow for Produce {
     fn expected(&self, _: &Settings) -> String {
-        match &self.work_order {
-            None => "a work order".to_owned(),
-            Some((id, _)) => format!("the output label for {id}"),
-        }
+        work_order_expected(&self.work_order, THEN)
     }
 
     fn on_code(&mut self, cx: &Cx<'_>, code: &InternalCode, record: ScanRecord) -> Vec<Action> {
-        let expected = self.expected(cx.settings);
-        take_work_order(
-            &mut self.work_order,
-            cx,
-            code,
-            record,
-            &expected,
-            "the output label for",
-        )
+        take_work_order(&mut self.work_order, cx, code, record, THEN)
     }
 
     fn on_label(&mut self, cx: &Cx<'_>, label: Label, record: ScanRecord) -> Vec<Action> {

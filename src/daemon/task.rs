@@ -152,22 +152,16 @@ impl StationTask {
         };
         // The station's own codes are unambiguous by their pattern: a badge or
         // work order typed or scanned without an AIM prefix is still one.
-        let decoded = match decoded {
-            Err(e) if e.kind == ErrorKind::AmbiguousSymbology => {
-                match std::str::from_utf8(&f.bytes)
-                    .ok()
-                    .and_then(|t| self.config.codes.classify(t))
-                {
-                    Some(_) => Ok(ident::Decoded::Plain {
-                        symbology: None,
-                        text: String::from_utf8_lossy(&f.bytes).into_owned(),
-                    }),
-                    None => Err(e),
-                }
-            }
-            other => other,
+        let own_code = match &decoded {
+            Err(e) if e.kind == ErrorKind::AmbiguousSymbology => std::str::from_utf8(&f.bytes)
+                .ok()
+                .and_then(|t| self.config.codes.classify(t)),
+            _ => None,
         };
-        let scan = scan::classify(decoded, &self.config.codes);
+        let scan = match own_code {
+            Some(code) => scan::Scan::Internal(code),
+            None => scan::classify(decoded, &self.config.codes),
+        };
         tracing::debug!(source = %f.source, seq = f.seq, scan = scan.kind_name(), "scan decoded");
         let record = ScanRecord {
             source: f.source.to_string(),

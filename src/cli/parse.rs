@@ -9,6 +9,7 @@ use clap::Args;
 use serde::Serialize;
 
 use lotstation::ident::{self, AimId, DecodeOptions, Decoded, IdentError};
+use lotstation::source::stdin;
 
 use super::{EXIT_REJECTED, out};
 
@@ -88,22 +89,13 @@ impl ParseArgs {
     }
 }
 
-/// Replace the typing aids for GS in a command-line argument.
-fn unescape_gs(s: &str) -> Vec<u8> {
-    s.replace("{GS}", "\x1d")
-        .replace("<GS>", "\x1d")
-        .replace("\\x1d", "\x1d")
-        .replace("\\x1D", "\x1d")
-        .into_bytes()
-}
-
 pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let opts = args.options();
     if args.jsonl {
         return run_jsonl(&opts);
     }
     let data = match &args.data {
-        Some(d) => unescape_gs(d),
+        Some(d) => stdin::expand_gs_aids(d.as_bytes()),
         None => {
             let mut buf = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
@@ -366,10 +358,5 @@ mod tests {
         assert_eq!(describe("3100", "000042").as_deref(), Some("42"));
         assert_eq!(describe("3102", "000005").as_deref(), Some("0.05"));
         assert_eq!(describe("10", "ABC"), None);
-    }
-
-    #[test]
-    fn gs_typing_aids_are_replaced() {
-        assert_eq!(unescape_gs("a{GS}b<GS>c\\x1dd"), b"a\x1db\x1dc\x1dd");
     }
 }

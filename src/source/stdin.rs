@@ -1,7 +1,7 @@
 //! The `stdin` source: one scan per line on standard input, for a terminal
-//! and for tests. `{GS}` and `<GS>` stand for the GS byte when typing; a real
-//! GS byte works too. Lines longer than the maximum scan length are dropped
-//! with a warning, never buffered without bound.
+//! and for tests. `{GS}`, `<GS>` and `\x1d` stand for the GS byte when
+//! typing; a real GS byte works too. Lines longer than the maximum scan
+//! length are dropped with a warning, never buffered without bound.
 
 use std::sync::Arc;
 
@@ -23,22 +23,28 @@ pub struct StdinSettings {
     pub assume_symbology: Option<AimId>,
 }
 
-/// Turn one input line into scan bytes: trailing CR removed, typing aids replaced.
-pub fn line_to_scan(line: &[u8]) -> Vec<u8> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut out = Vec::with_capacity(line.len());
+/// Typing aids for the GS byte (FNC1) when scans are typed: `{GS}`, `<GS>`,
+/// `\x1d` and `\x1D` each become 0x1D; everything else is kept as it is.
+pub fn expand_gs_aids(text: &[u8]) -> Vec<u8> {
+    const AIDS: [&[u8]; 4] = [b"{GS}", b"<GS>", b"\\x1d", b"\\x1D"];
+    let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
-    while i < line.len() {
-        let rest = line.get(i..).unwrap_or_default();
-        if rest.starts_with(b"{GS}") || rest.starts_with(b"<GS>") {
+    while let Some(rest) = text.get(i..).filter(|r| !r.is_empty()) {
+        if let Some(aid) = AIDS.iter().find(|a| rest.starts_with(a)) {
             out.push(0x1d);
-            i += 4;
+            i += aid.len();
         } else {
             out.extend_from_slice(rest.get(..1).unwrap_or_default());
             i += 1;
         }
     }
     out
+}
+
+/// Turn one input line into scan bytes: trailing CR removed, GS typing aids
+/// replaced ([`expand_gs_aids`]).
+pub fn line_to_scan(line: &[u8]) -> Vec<u8> {
+    expand_gs_aids(line.strip_suffix(b"\r").unwrap_or(line))
 }
 
 /// Read scans from `input` until end of input or cancellation. Returns the
@@ -111,6 +117,8 @@ mod tests {
             b"]C101\x1d10A\x1d21B"
         );
         assert_eq!(line_to_scan(b"plain"), b"plain");
+        assert_eq!(expand_gs_aids(b"a\\x1db\\x1Dc"), b"a\x1db\x1dc");
+        assert_eq!(expand_gs_aids(b"{GS"), b"{GS");
     }
 
     #[tokio::test]

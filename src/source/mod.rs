@@ -10,6 +10,9 @@
 //! waiting; dropping a scan silently is the worst outcome).
 
 pub mod capture;
+pub mod framing;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod replay;
 pub mod stdin;
 

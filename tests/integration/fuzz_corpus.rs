@@ -1,6 +1,6 @@
 //! Replays the checked-in fuzz corpus (`fuzz/corpus/<target>/`) on the stable
 //! toolchain through the same invariant checks the cargo-fuzz targets run
-//! (`lotstation::ident::fuzzing`), so an input that once exposed a bug keeps
+//! (`lotstation::ident::fuzzing`, `lotstation::source::fuzzing`), so an input that once exposed a bug keeps
 //! being checked by `cargo test`, and no corpus directory can be skipped or
 //! silently empty.
 
@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lotstation::ident::fuzzing;
+use lotstation::source::fuzzing as source_fuzzing;
 
 /// The invariant check a fuzz target runs on one input.
 type Check = fn(&[u8]);
@@ -18,6 +19,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("digital_link", fuzzing::check_digital_link),
     ("aim_framing", fuzzing::check_decode),
     ("epc", fuzzing::check_epc),
+    ("framing", source_fuzzing::check_framing),
 ];
 
 /// Corpus directories whose target is not enabled yet (see `fuzz/Cargo.toml`).
@@ -87,6 +89,16 @@ fn digital_link_corpus_keeps_its_invariants() {
 #[test]
 fn aim_framing_corpus_keeps_its_invariants() {
     replay("aim_framing");
+}
+
+#[test]
+fn epc_corpus_keeps_its_invariants() {
+    replay("epc");
+}
+
+#[test]
+fn framing_corpus_keeps_its_invariants() {
+    replay("framing");
 }
 
 #[test]

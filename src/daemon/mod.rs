@@ -14,8 +14,14 @@
 //!    then closes the file.
 //!
 //! The whole sequence runs under a deadline below systemd's TimeoutStopSec.
+//!
+//! Under systemd ([`notify`]): `READY=1` once the store is open and the
+//! sources and the station task are spawned, a `STATUS=` line kept current,
+//! `WATCHDOG=1` only after a store-writer round trip, `STOPPING=1` when
+//! shutdown begins.
 
 pub mod feedback;
+pub mod notify;
 mod task;
 
 use std::sync::Arc;
@@ -31,6 +37,7 @@ use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
 pub use feedback::Feedback;
+pub use notify::Notifier;
 pub use task::Tally;
 
 /// Frames queued between the sources and the station.
@@ -119,6 +126,7 @@ fn seed(config: &Config, store: &Store) -> Result<(), DaemonError> {
 /// Run the station until a signal, or until every source has finished (a
 /// replay at its end, stdin closed). Blocks; builds its own runtime.
 pub fn run(config: Config, feedback: Feedback) -> Result<Outcome, DaemonError> {
+    let notifier = Arc::new(Notifier::from_env());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -135,16 +143,28 @@ pub fn run(config: Config, feedback: Feedback) -> Result<Outcome, DaemonError> {
     }
     let store = Store::open(&config.store.path, config.store.tuning)?;
     seed(&config, &store)?;
-    let outcome = runtime.block_on(supervise(config, store, feedback));
+    let outcome = runtime.block_on(supervise(config, store, feedback, notifier));
     // Dropping the runtime here ends any task that overran the deadline.
     drop(runtime);
     outcome
+}
+
+/// The one-line summary systemd shows in `systemctl status`, e.g.
+/// `mode receive, 2 sources, outbox 12`.
+fn status_summary(mode: crate::station::Mode, sources: usize, store: &Store) -> String {
+    let outbox = match store.snapshot().and_then(|s| s.outbox_len()) {
+        Ok(n) => n.to_string(),
+        Err(_) => "unreadable".to_owned(),
+    };
+    let plural = if sources == 1 { "" } else { "s" };
+    format!("mode {mode}, {sources} source{plural}, outbox {outbox}")
 }
 
 async fn supervise(
     config: Arc<Config>,
     store: Store,
     feedback: Feedback,
+    notifier: Arc<Notifier>,
 ) -> Result<Outcome, DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut sigterm = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
@@ -197,8 +217,23 @@ async fn supervise(
 
     let station = Station::new(station_settings(&config), config.station.mode);
     let task = task::StationTask::new(config.clone(), store.clone(), station, feedback);
+    let mode = task.mode_watch();
     let mut station_task = tokio::spawn(task.run(rx));
     tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");
+
+    let status = {
+        let store = store.clone();
+        let sources = config.sources.len();
+        move || status_summary(*mode.borrow(), sources, &store)
+    };
+    notifier.ready(&status());
+    let service_cancel = CancellationToken::new();
+    let service = tokio::spawn(notify::keep_alive(
+        notifier.clone(),
+        store.clone(),
+        status,
+        service_cancel.clone(),
+    ));
 
     let mut signalled = false;
     let finished = tokio::select! {
@@ -206,6 +241,17 @@ async fn supervise(
         _ = sigterm.recv() => { signalled = true; None }
         _ = sigint.recv() => { signalled = true; None }
     };
+    notifier.stopping(if signalled {
+        "stopping: draining queued scans"
+    } else {
+        "stopping: every source has finished"
+    });
+    service_cancel.cancel();
+    // The keep-alive task holds a store handle; it must end before the last
+    // one is dropped below.
+    if let Err(e) = service.await {
+        tracing::warn!(error = %e, "the systemd keep-alive task failed");
+    }
     let mut clean = true;
     let result = match finished {
         Some(r) => r,

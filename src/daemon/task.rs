@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::rules::judge;
 use crate::source::Frame;
-use crate::station::{Action, Station, scan};
+use crate::station::{Action, Mode, Station, scan};
 use crate::store::{Committed, Store};
 
 /// What the station task counted, reported at shutdown.
@@ -59,6 +59,8 @@ pub(crate) struct StationTask {
     supervisor: Option<(String, Timestamp)>,
     /// The last move the rules refused, its verdict, and when.
     last_refused: Option<(Move, Verdict, Timestamp)>,
+    /// The current mode, for the daemon's status line.
+    mode: tokio::sync::watch::Sender<Mode>,
 }
 
 impl StationTask {
@@ -81,6 +83,7 @@ impl StationTask {
                 )
             })
             .collect();
+        let mode = tokio::sync::watch::Sender::new(station.mode());
         StationTask {
             config,
             store,
@@ -91,7 +94,13 @@ impl StationTask {
             tally: Tally::default(),
             supervisor: None,
             last_refused: None,
+            mode,
         }
+    }
+
+    /// Follows the station's current mode.
+    pub(crate) fn mode_watch(&self) -> tokio::sync::watch::Receiver<Mode> {
+        self.mode.subscribe()
     }
 
     /// Run until every frame sender is gone, then return the tally.
@@ -191,7 +200,10 @@ impl StationTask {
                         self.feedback.line(&format!("INFO      {l}"));
                     }
                 }
-                Action::ModeChanged(m) => self.feedback.line(&format!("MODE      {m}")),
+                Action::ModeChanged(m) => {
+                    self.mode.send_replace(m);
+                    self.feedback.line(&format!("MODE      {m}"));
+                }
                 Action::OperatorChanged(o) => {
                     if self.config.station.supervisors.contains(&o) {
                         self.feedback

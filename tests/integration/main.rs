@@ -16,3 +16,4 @@ mod daemon_run;
 mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;
+mod sd_notify;

@@ -20,6 +20,7 @@
 //! `WATCHDOG=1` only after a store-writer round trip, `STOPPING=1` when
 //! shutdown begins.
 
+pub mod events;
 pub mod feedback;
 pub mod notify;
 mod task;
@@ -32,10 +33,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SourceKind};
+use crate::source::status::{DeviceState, Devices};
 use crate::source::{Frame, replay, stdin};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
+pub use events::{Events, StationEvent};
 pub use feedback::Feedback;
 pub use notify::Notifier;
 pub use task::Tally;
@@ -172,10 +175,14 @@ async fn supervise(
 
     let cancel = CancellationToken::new();
     let sources = TaskTracker::new();
+    // Shared with every task that reports or shows station state.
+    let events = Events::new();
+    let devices = Devices::default();
     let (tx, rx) = mpsc::channel::<Frame>(FRAME_QUEUE);
     let max = config.decode.max_input_len;
     for s in &config.sources {
         let name: Arc<str> = Arc::from(s.name.as_str());
+        let status = devices.register(name.clone());
         let tx = tx.clone();
         let cancel = cancel.child_token();
         match &s.kind {
@@ -186,7 +193,11 @@ async fn supervise(
                     assume_symbology: s.assume_symbology,
                 };
                 sources.spawn(async move {
+                    status.set(DeviceState::Connected {
+                        detail: "standard input".into(),
+                    });
                     let n = stdin::run(settings, tokio::io::stdin(), tx, cancel).await;
+                    status.set(DeviceState::Stopped);
                     tracing::info!(frames = n, "standard input closed");
                 });
             }
@@ -200,7 +211,13 @@ async fn supervise(
                     assume_symbology: s.assume_symbology,
                 };
                 let frames = replay::load(&settings)?;
-                sources.spawn(replay::run(settings, frames, tx, cancel));
+                status.set(DeviceState::Connected {
+                    detail: settings.path.display().to_string(),
+                });
+                sources.spawn(async move {
+                    replay::run(settings, frames, tx, cancel).await;
+                    status.set(DeviceState::Stopped);
+                });
             }
             // Hardware sources join here as they are implemented.
             #[allow(
@@ -216,7 +233,13 @@ async fn supervise(
     sources.close();
 
     let station = Station::new(station_settings(&config), config.station.mode);
-    let task = task::StationTask::new(config.clone(), store.clone(), station, feedback);
+    let task = task::StationTask::new(
+        config.clone(),
+        store.clone(),
+        station,
+        feedback,
+        events.clone(),
+    );
     let mode = task.mode_watch();
     let mut station_task = tokio::spawn(task.run(rx));
     tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");

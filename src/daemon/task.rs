@@ -13,6 +13,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
+use super::events::{Events, Recorded, StationEvent, VerdictEvent};
 use super::feedback::{self, Feedback};
 use crate::config::Config;
 use crate::ident::{self, DecodeOptions, ErrorKind};
@@ -54,6 +55,9 @@ pub(crate) struct StationTask {
     sources: HashMap<Arc<str>, SourceRules>,
     last_frame: HashMap<Arc<str>, (Vec<u8>, Timestamp)>,
     feedback: Feedback,
+    events: Events,
+    /// Source of the frame being handled (verdicts are attributed to it).
+    current_source: Option<Arc<str>>,
     tally: Tally,
     /// The last supervisor badge scanned, and when.
     supervisor: Option<(String, Timestamp)>,
@@ -69,6 +73,7 @@ impl StationTask {
         store: Store,
         station: Station,
         feedback: Feedback,
+        events: Events,
     ) -> Self {
         let sources = config
             .sources
@@ -91,6 +96,8 @@ impl StationTask {
             sources,
             last_frame: HashMap::new(),
             feedback,
+            events,
+            current_source: None,
             tally: Tally::default(),
             supervisor: None,
             last_refused: None,
@@ -106,8 +113,11 @@ impl StationTask {
     /// Run until every frame sender is gone, then return the tally.
     pub(crate) async fn run(mut self, mut frames: mpsc::Receiver<Frame>) -> Tally {
         let prompt = self.station.expecting();
-        self.feedback
-            .line(&format!("PROMPT    mode {}: {prompt}", self.station.mode()));
+        let text = format!("mode {}: {prompt}", self.station.mode());
+        self.emit(StationEvent::Prompt {
+            at: Timestamp::now(),
+            text,
+        });
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -141,8 +151,56 @@ impl StationTask {
         repeat
     }
 
+    /// Say something to the operator: the terminal line and the event bus.
+    fn emit(&self, event: StationEvent) {
+        self.feedback.line(&event.line());
+        self.events.publish(event);
+    }
+
+    fn error(&self, text: String) {
+        self.emit(StationEvent::Error {
+            at: Timestamp::now(),
+            text,
+        });
+    }
+
+    /// Publish a verdict (with the terminal line already built).
+    fn verdict(
+        &self,
+        line: String,
+        verdict: &Verdict,
+        mv: Option<&Move>,
+        recorded: Option<Recorded>,
+        override_by: Option<String>,
+    ) {
+        let outcome = match verdict.outcome {
+            crate::model::Outcome::Accepted => "accepted",
+            crate::model::Outcome::Warning => "warning",
+            crate::model::Outcome::Rejected => "rejected",
+        };
+        let kind = mv.map_or("none", |m| m.kind.as_str());
+        metrics::counter!("lotstation_verdicts_total", "outcome" => outcome, "kind" => kind)
+            .increment(1);
+        for r in &verdict.reasons {
+            metrics::counter!("lotstation_verdict_reasons_total", "code" => crate::rules::code_name(r.code))
+                .increment(1);
+        }
+        self.emit(StationEvent::Verdict(Box::new(VerdictEvent {
+            at: Timestamp::now(),
+            source: self.current_source.as_deref().map(str::to_owned),
+            outcome: verdict.outcome,
+            kind: mv.map(|m| m.kind),
+            mv: mv.cloned(),
+            reasons: verdict.reasons.clone(),
+            recorded,
+            override_by,
+            line,
+        })));
+    }
+
     async fn on_frame(&mut self, f: Frame) {
         self.tally.frames += 1;
+        self.current_source = Some(f.source.clone());
         if self.debounced(&f) {
             tracing::debug!(source = %f.source, seq = f.seq, "repeated read within the debounce window dropped");
             return;
@@ -182,9 +240,7 @@ impl StationTask {
             Ok(snap) => self.station.on_scan(scan, record, &snap, Timestamp::now()),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the store; scan not handled");
-                self.feedback.line(&format!(
-                    "ERROR     store unreadable ({e}); scan again or call IT"
-                ));
+                self.error(format!("store unreadable ({e}); scan again or call IT"));
                 return;
             }
         };
@@ -194,30 +250,37 @@ impl StationTask {
     async fn act(&mut self, actions: Vec<Action>) {
         for a in actions {
             match a {
-                Action::Prompt(t) => self.feedback.line(&format!("PROMPT    {t}")),
-                Action::Info(t) => {
-                    for l in t.lines() {
-                        self.feedback.line(&format!("INFO      {l}"));
-                    }
-                }
+                Action::Prompt(text) => self.emit(StationEvent::Prompt {
+                    at: Timestamp::now(),
+                    text,
+                }),
+                Action::Info(text) => self.emit(StationEvent::Info {
+                    at: Timestamp::now(),
+                    text,
+                }),
                 Action::ModeChanged(m) => {
                     self.mode.send_replace(m);
-                    self.feedback.line(&format!("MODE      {m}"));
+                    self.emit(StationEvent::Mode {
+                        at: Timestamp::now(),
+                        mode: m.to_string(),
+                    });
                 }
                 Action::OperatorChanged(o) => {
-                    if self.config.station.supervisors.contains(&o) {
-                        self.feedback
-                            .line(&format!("OPERATOR  {o} (supervisor, for 60 s)"));
-                        self.supervisor = Some((o, Timestamp::now()));
-                    } else {
-                        self.feedback.line(&format!("OPERATOR  {o}"));
+                    let supervisor = self.config.station.supervisors.contains(&o);
+                    if supervisor {
+                        self.supervisor = Some((o.clone(), Timestamp::now()));
                     }
+                    self.emit(StationEvent::Operator {
+                        at: Timestamp::now(),
+                        id: o,
+                        supervisor,
+                    });
                 }
                 Action::OverrideRequested(record) => self.override_last(record).await,
                 Action::Reject(v) => {
                     self.tally.rejected += 1;
                     tracing::info!(reasons = ?v.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "scan rejected");
-                    self.feedback.line(&feedback::rejection_line(&v));
+                    self.verdict(feedback::rejection_line(&v), &v, None, None, None);
                 }
                 Action::Propose(mv) => self.propose(mv).await,
             }
@@ -237,8 +300,7 @@ impl StationTask {
         let now = Timestamp::now();
         let Some(by) = self.supervisor_present(now) else {
             self.tally.rejected += 1;
-            self.feedback
-                .line("REJECTED  OVERRIDE: a supervisor must scan their badge first");
+            self.refuse_override("a supervisor must scan their badge first");
             return;
         };
         let refused = self
@@ -247,8 +309,7 @@ impl StationTask {
             .filter(|(_, _, at)| now.duration_since(*at).unsigned_abs() <= SUPERVISOR_WINDOW);
         let Some((mut mv, mut verdict, _)) = refused else {
             self.tally.rejected += 1;
-            self.feedback
-                .line("REJECTED  OVERRIDE: no refused move in the last 60 s to override");
+            self.refuse_override("no refused move in the last 60 s to override");
             return;
         };
         mv.scans.push(record);
@@ -260,6 +321,20 @@ impl StationTask {
         self.supervisor = None;
         self.record(mv, verdict, Some(Override { by, at: now, why }), now)
             .await;
+    }
+
+    fn refuse_override(&self, why: &str) {
+        let verdict = Verdict {
+            outcome: crate::model::Outcome::Rejected,
+            reasons: Vec::new(),
+        };
+        self.verdict(
+            format!("REJECTED  OVERRIDE: {why}"),
+            &verdict,
+            None,
+            None,
+            None,
+        );
     }
 
     /// Give a new lot its internal number (and its key, when the label had none).
@@ -299,8 +374,7 @@ impl StationTask {
         if let Err(e) = self.number_new_lot(&mut mv, now).await {
             self.tally.failed += 1;
             tracing::error!(error = %e, "move not recorded");
-            self.feedback
-                .line(&format!("ERROR     {} not recorded: {e}", mv.kind.as_str()));
+            self.error(format!("{} not recorded: {e}", mv.kind.as_str()));
             return;
         }
         let mut ctx = self.config.rules_context(self.config.today(now));
@@ -310,17 +384,15 @@ impl StationTask {
             Err(e) => {
                 self.tally.failed += 1;
                 tracing::error!(error = %e, "cannot read the store; move not judged");
-                self.feedback.line(&format!(
-                    "ERROR     store unreadable ({e}); move not recorded"
-                ));
+                self.error(format!("store unreadable ({e}); move not recorded"));
                 return;
             }
         };
         if !verdict.is_accepted() {
             self.tally.rejected += 1;
             tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
-            self.feedback
-                .line(&feedback::verdict_line(&mv, &verdict, None));
+            let line = feedback::verdict_line(&mv, &verdict, None);
+            self.verdict(line, &verdict, Some(&mv), None, None);
             self.last_refused = Some((mv, verdict, now));
             return;
         }
@@ -351,21 +423,22 @@ impl StationTask {
             Ok(Committed::New { id, seq } | Committed::AlreadyRecorded { id, seq, .. }) => {
                 self.tally.recorded += 1;
                 tracing::info!(kind = tx.mv.kind.as_str(), %id, seq, outcome = ?tx.verdict.outcome, overridden = tx.override_by.is_some(), "move recorded");
-                let line = feedback::verdict_line(&tx.mv, &tx.verdict, Some((seq, id)));
-                match &tx.override_by {
-                    Some(o) => self
-                        .feedback
-                        .line(&format!("OVERRIDE  by {}: {line}", o.by)),
-                    None => self.feedback.line(&line),
+                let mut line = feedback::verdict_line(&tx.mv, &tx.verdict, Some((seq, id)));
+                if let Some(o) = &tx.override_by {
+                    line = format!("OVERRIDE  by {}: {line}", o.by);
                 }
+                self.verdict(
+                    line,
+                    &tx.verdict,
+                    Some(&tx.mv),
+                    Some(Recorded { seq, id }),
+                    tx.override_by.as_ref().map(|o| o.by.clone()),
+                );
             }
             Err(e) => {
                 self.tally.failed += 1;
                 tracing::error!(error = %e, kind = tx.mv.kind.as_str(), "commit failed; move not recorded");
-                self.feedback.line(&format!(
-                    "ERROR     {} not recorded: {e}",
-                    tx.mv.kind.as_str()
-                ));
+                self.error(format!("{} not recorded: {e}", tx.mv.kind.as_str()));
             }
         }
     }

@@ -6,14 +6,21 @@
 //! Device sources (serial, USB HID, LLRP) implement the same shape: a task
 //! that sends frames on a bounded channel until cancelled.
 //!
+//! Every source reports its device state through a
+//! [`status::StatusReporter`] (one `watch` channel per source, collected in
+//! [`status::Devices`]); device sources pace reconnects with
+//! [`backoff::Backoff`].
+//!
 //! Back-pressure: an operator's scanner uses `send().await` (a person is
 //! waiting; dropping a scan silently is the worst outcome).
 
+pub mod backoff;
 pub mod capture;
 pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod replay;
+pub mod status;
 pub mod stdin;
 
 use std::sync::Arc;

@@ -22,6 +22,7 @@ pub mod fuzzing;
 pub mod replay;
 pub mod status;
 pub mod stdin;
+pub mod usb_hid;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use lotstation::ident::fuzzing;
 use lotstation::source::fuzzing as source_fuzzing;
+use lotstation::source::usb_hid::fuzzing as hid_fuzzing;
 
 /// The invariant check a fuzz target runs on one input.
 type Check = fn(&[u8]);
@@ -20,6 +21,8 @@ const TARGETS: &[(&str, Check)] = &[
     ("aim_framing", fuzzing::check_decode),
     ("epc", fuzzing::check_epc),
     ("framing", source_fuzzing::check_framing),
+    ("hid_keyboard", hid_fuzzing::check_keyboard),
+    ("hid_pos", hid_fuzzing::check_pos),
 ];
 
 /// Corpus directories whose target is not enabled yet (see `fuzz/Cargo.toml`).
@@ -99,6 +102,16 @@ fn epc_corpus_keeps_its_invariants() {
 #[test]
 fn framing_corpus_keeps_its_invariants() {
     replay("framing");
+}
+
+#[test]
+fn hid_keyboard_corpus_keeps_its_invariants() {
+    replay("hid_keyboard");
+}
+
+#[test]
+fn hid_pos_corpus_keeps_its_invariants() {
+    replay("hid_pos");
 }
 
 #[test]

@@ -17,3 +17,4 @@ mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;
 mod sd_notify;
+mod usb_hid_reports;

@@ -20,6 +20,7 @@ pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod replay;
+pub mod selector;
 pub mod status;
 pub mod stdin;
 pub mod usb_hid;

@@ -1,6 +1,7 @@
 //! Replays the checked-in fuzz corpus (`fuzz/corpus/<target>/`) on the stable
 //! toolchain through the same invariant checks the cargo-fuzz targets run
-//! (`lotstation::ident::fuzzing`, `lotstation::source::fuzzing`), so an input that once exposed a bug keeps
+//! (`lotstation::ident::fuzzing`, `lotstation::source::fuzzing`,
+//! `lotstation::source::llrp::fuzzing`), so an input that once exposed a bug keeps
 //! being checked by `cargo test`, and no corpus directory can be skipped or
 //! silently empty.
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use lotstation::ident::fuzzing;
 use lotstation::source::fuzzing as source_fuzzing;
 use lotstation::source::usb_hid::fuzzing as hid_fuzzing;
+use lotstation::source::llrp;
 
 /// The invariant check a fuzz target runs on one input.
 type Check = fn(&[u8]);
@@ -23,6 +25,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("framing", source_fuzzing::check_framing),
     ("hid_keyboard", hid_fuzzing::check_keyboard),
     ("hid_pos", hid_fuzzing::check_pos),
+    ("llrp_codec", llrp::fuzzing::check_codec),
 ];
 
 /// Corpus directories whose target is not enabled yet (see `fuzz/Cargo.toml`).
@@ -112,6 +115,11 @@ fn hid_keyboard_corpus_keeps_its_invariants() {
 #[test]
 fn hid_pos_corpus_keeps_its_invariants() {
     replay("hid_pos");
+}
+
+#[test]
+fn llrp_codec_corpus_keeps_its_invariants() {
+    replay("llrp_codec");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod config;
 mod epc;
+mod llrp;
 pub(crate) mod out;
 mod parse;
 mod run;
@@ -36,6 +37,7 @@ enum Command {
     Run(run::RunArgs),
     Parse(parse::ParseArgs),
     Epc(epc::EpcArgs),
+    Llrp(llrp::LlrpArgs),
     Import(store_cmds::ImportArgs),
     Lot(store_cmds::LotArgs),
     Trace(store_cmds::TraceArgs),
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Epc(args) => epc::run(args),
+        Command::Llrp(args) => llrp::run(args),
         Command::Import(args) => store_cmds::import(args),
         Command::Lot(args) => store_cmds::lot(args),
         Command::Trace(args) => store_cmds::trace(args),

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use lotstation::ident::fuzzing;
 use lotstation::source::fuzzing as source_fuzzing;
-use lotstation::source::usb_hid::fuzzing as hid_fuzzing;
 use lotstation::source::llrp;
+use lotstation::source::usb_hid::fuzzing as hid_fuzzing;
 
 /// The invariant check a fuzz target runs on one input.
 type Check = fn(&[u8]);

@@ -11,6 +11,7 @@
 )]
 
 mod cli_ident;
+mod cli_llrp;
 mod config_errors;
 mod daemon_run;
 mod error_kinds;

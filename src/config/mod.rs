@@ -407,17 +407,25 @@ pub use crate::station::Mode as StationMode;
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogFormat {
-    /// journald when started by systemd (`JOURNAL_STREAM` set), else text.
+    /// journald when started by systemd (`JOURNAL_STREAM` names standard
+    /// error), else text.
     Auto,
     /// Human-readable lines.
     Text,
     /// One JSON object per line.
     Json,
+    /// journald's native protocol, with structured fields, always.
+    Journald,
 }
 
 impl LogFormat {
     /// Every format.
-    pub const ALL: [LogFormat; 3] = [LogFormat::Auto, LogFormat::Text, LogFormat::Json];
+    pub const ALL: [LogFormat; 4] = [
+        LogFormat::Auto,
+        LogFormat::Text,
+        LogFormat::Json,
+        LogFormat::Journald,
+    ];
 
     /// The config name.
     pub const fn as_str(self) -> &'static str {
@@ -425,6 +433,7 @@ impl LogFormat {
             LogFormat::Auto => "auto",
             LogFormat::Text => "text",
             LogFormat::Json => "json",
+            LogFormat::Journald => "journald",
         }
     }
 }

@@ -614,7 +614,7 @@ fn log_keys_are_checked() {
     has(
         &e,
         "unknown log format \"yaml\"",
-        "allowed: auto, text, json",
+        "allowed: auto, text, json, journald",
     );
 }
 

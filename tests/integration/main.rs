@@ -17,5 +17,6 @@ mod daemon_run;
 mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;
+mod journald;
 mod sd_notify;
 mod usb_hid_reports;

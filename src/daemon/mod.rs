@@ -229,7 +229,18 @@ async fn supervise(
             }
         }
     }
-    drop(tx);
+    // With no source configured (a fresh install's default configuration)
+    // the station waits for a signal instead of stopping at once, so the
+    // service stays up until sources are added.
+    let idle_sender = if config.sources.is_empty() {
+        tracing::warn!(
+            "no [[sources]] configured: the station runs but receives no scans; add sources to the configuration and restart"
+        );
+        Some(tx)
+    } else {
+        drop(tx);
+        None
+    };
     sources.close();
 
     let station = Station::new(station_settings(&config), config.station.mode);
@@ -281,6 +292,7 @@ async fn supervise(
         None => {
             tracing::info!("stopping: sources cancelled, draining queued scans");
             cancel.cancel();
+            drop(idle_sender);
             match tokio::time::timeout(SHUTDOWN_DEADLINE, async {
                 sources.wait().await;
                 (&mut station_task).await

@@ -14,6 +14,7 @@ mod cli_ident;
 mod cli_llrp;
 mod config_errors;
 mod daemon_run;
+mod deploy_files;
 mod error_kinds;
 mod fuzz_corpus;
 mod ident_props;

@@ -187,3 +187,37 @@ fn an_unusable_notify_socket_is_logged_and_the_station_still_records_scans() {
         );
     }
 }
+
+#[test]
+fn a_station_without_sources_stays_up_until_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("station.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[station]\nid = \"fresh-install\"\n\n[store]\npath = {:?}\n",
+            dir.path().join("station.redb")
+        ),
+    )
+    .unwrap();
+    let (rx, sock) = bound(dir.path());
+    let mut child = spawn(&config, &sock, Some("200000"));
+    let got = until(&rx, |m| m.starts_with("READY=1\n"));
+    assert_eq!(
+        got.last().unwrap(),
+        "READY=1\nSTATUS=mode lookup, 0 sources, outbox 0\n"
+    );
+    // Still alive and pinging: it did not stop for lack of sources.
+    until(&rx, |m| m == "WATCHDOG=1\n");
+    until(&rx, |m| m == "WATCHDOG=1\n");
+    assert!(child.try_wait().unwrap().is_none());
+    stop_with_sigterm(&child);
+    until(&rx, |m| m.starts_with("STOPPING=1\n"));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no [[sources]] configured"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

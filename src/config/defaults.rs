@@ -11,6 +11,8 @@ use crate::ident::{self, InternalKind};
 use crate::rules::UnknownLotPolicy;
 
 use super::{LogFormat, StationMode};
+use crate::source::framing::Suffix;
+use crate::source::serial::{FlowControl, Parity};
 
 /// The documented default configuration file, embedded at build time.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/lotstation.toml");
@@ -168,6 +170,70 @@ pub fn debounce_ms() -> u64 {
 }
 /// Allowed `sources[].debounce_ms`.
 pub const DEBOUNCE_MS: RangeInclusive<u64> = 0..=60_000;
+
+/// `sources[].baud` (serial): the factory setting of most scanners.
+pub fn serial_baud() -> u64 {
+    9600
+}
+/// Allowed `sources[].baud`.
+pub const SERIAL_BAUD: RangeInclusive<u64> = 50..=4_000_000;
+
+/// `sources[].data_bits` (serial).
+pub fn serial_data_bits() -> u64 {
+    8
+}
+/// Allowed `sources[].data_bits`.
+pub const SERIAL_DATA_BITS: RangeInclusive<u64> = 5..=8;
+
+/// `sources[].stop_bits` (serial).
+pub fn serial_stop_bits() -> u64 {
+    1
+}
+/// Allowed `sources[].stop_bits`.
+pub const SERIAL_STOP_BITS: RangeInclusive<u64> = 1..=2;
+
+/// `sources[].parity` (serial).
+pub fn serial_parity() -> Parity {
+    Parity::None
+}
+
+/// `sources[].flow_control` (serial).
+pub fn serial_flow_control() -> FlowControl {
+    FlowControl::None
+}
+
+/// `sources[].suffix` (serial): CR, the factory setting of most scanners.
+pub fn serial_suffix() -> Suffix {
+    Suffix::Cr
+}
+
+/// `sources[].inter_byte_timeout_ms` (serial): 50 ms without a suffix (a
+/// scan at 9600 baud arrives at about one byte per millisecond), off with one.
+pub fn serial_inter_byte_timeout_ms(suffix: Suffix) -> u64 {
+    if suffix == Suffix::None { 50 } else { 0 }
+}
+/// Allowed `sources[].inter_byte_timeout_ms` (0 = off).
+pub const SERIAL_INTER_BYTE_TIMEOUT_MS: RangeInclusive<u64> = 0..=10_000;
+
+/// Allowed `sources[].max_frame_bytes` (default: `decode.max_scan_bytes`).
+pub const SERIAL_MAX_FRAME_BYTES: RangeInclusive<u64> = 1..=65_536;
+
+/// `sources[].aim_expected` (serial): most scanners ship with AIM
+/// identifiers off.
+pub fn serial_aim_expected() -> bool {
+    false
+}
+
+/// `sources[].reconnect_max_ms` (serial): a replugged scanner works again
+/// within about two seconds.
+pub fn serial_reconnect_max_ms() -> u64 {
+    2000
+}
+/// Allowed `sources[].reconnect_max_ms`.
+pub const SERIAL_RECONNECT_MAX_MS: RangeInclusive<u64> = 100..=60_000;
+
+/// Most bytes in one `sources[].feedback_*_hex` (serial).
+pub const MAX_FEEDBACK_BYTES: usize = 64;
 
 /// `log.level`.
 pub fn log_level() -> &'static str {

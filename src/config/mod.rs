@@ -40,6 +40,9 @@ use toml::Spanned;
 use crate::ident::{self, AimId, DecodeOptions, InternalKind, InternalRules};
 use crate::model::{LocationCode, Qty};
 use crate::rules::{Context, LotRules, UnknownLotPolicy};
+use crate::source::framing::{Framer, FramingConfig, FramingConfigError, Suffix};
+use crate::source::selector::DeviceSelector;
+use crate::source::serial::{FlowControl, LineSettings, Parity, ScannerFeedback};
 use crate::store::StoreConfig;
 
 pub use defaults::DEFAULT_CONFIG;
@@ -223,6 +226,36 @@ pub struct RawSource {
     pub assume_symbology: Option<Spanned<String>>,
     /// Identical frames within this many ms are dropped.
     pub debounce_ms: Option<Spanned<u64>>,
+    /// serial: device path, udev symlink or `usb:VID:PID[:SERIAL]`.
+    pub device: Option<Spanned<String>>,
+    /// serial: bits per second.
+    pub baud: Option<Spanned<u64>>,
+    /// serial: data bits, 5 to 8.
+    pub data_bits: Option<Spanned<u64>>,
+    /// serial: `none`, `even` or `odd`.
+    pub parity: Option<Spanned<String>>,
+    /// serial: 1 or 2.
+    pub stop_bits: Option<Spanned<u64>>,
+    /// serial: `none`, `software` or `hardware`.
+    pub flow_control: Option<Spanned<String>>,
+    /// serial: what ends a scan: `cr`, `lf`, `crlf`, `tab` or `none`.
+    pub suffix: Option<Spanned<String>>,
+    /// serial: bytes a scan starts with, in hex.
+    pub prefix_hex: Option<Spanned<String>>,
+    /// serial: pause that ends a scan (suffix none), in ms; 0 = off.
+    pub inter_byte_timeout_ms: Option<Spanned<u64>>,
+    /// serial: longest scan in bytes.
+    pub max_frame_bytes: Option<Spanned<u64>>,
+    /// serial: scans start with an AIM symbology identifier.
+    pub aim_expected: Option<Spanned<bool>>,
+    /// serial: bytes sent to the scanner on an accepted move, in hex.
+    pub feedback_accepted_hex: Option<Spanned<String>>,
+    /// serial: bytes sent on a move accepted with a warning, in hex.
+    pub feedback_warning_hex: Option<Spanned<String>>,
+    /// serial: bytes sent on a rejected scan, in hex.
+    pub feedback_rejected_hex: Option<Spanned<String>>,
+    /// serial: longest wait between reconnect attempts, in ms.
+    pub reconnect_max_ms: Option<Spanned<u64>>,
 }
 
 /// `[log]` as written.
@@ -364,17 +397,20 @@ pub enum SourceKind {
     Stdin,
     /// A capture from `hardware-fixtures/`, played with its timing.
     Replay(ReplaySource),
+    /// A scanner on a serial port or a USB-CDC / USB-serial adapter.
+    Serial(SerialSource),
 }
 
 impl SourceKind {
     /// The `kind` values the config accepts.
-    pub const NAMES: &'static [&'static str] = &["stdin", "replay"];
+    pub const NAMES: &'static [&'static str] = &["stdin", "replay", "serial"];
 
     /// The config name of this kind.
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Stdin => "stdin",
             SourceKind::Replay(_) => "replay",
+            SourceKind::Serial(_) => "serial",
         }
     }
 }
@@ -389,6 +425,22 @@ pub struct ReplaySource {
     pub speed: f64,
     /// Start over at the end.
     pub looped: bool,
+}
+
+/// Settings of a serial scanner source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SerialSource {
+    /// Which device to open.
+    pub device: DeviceSelector,
+    /// Baud rate, data bits, parity, stop bits, flow control.
+    pub line: LineSettings,
+    /// How the byte stream is cut into scans (checked: a framer accepts it).
+    pub framing: FramingConfig,
+    /// Bytes sent to the scanner on verdicts.
+    pub feedback: ScannerFeedback,
+    /// Longest wait between reconnect attempts.
+    pub reconnect_max: Duration,
 }
 
 /// `[log]`, validated.
@@ -649,7 +701,7 @@ impl Check<'_> {
         let receive = self.receive(&raw.receive);
         let decode = self.decode(&raw.decode);
         let codes = self.codes(&raw.codes);
-        let sources = self.sources(&raw.sources, &dir);
+        let sources = self.sources(&raw.sources, &dir, decode.max_input_len);
         let log = self.log(&raw.log);
         Config {
             file,
@@ -1116,7 +1168,7 @@ impl Check<'_> {
         InternalRules::new(patterns.iter().map(|(k, p)| (*k, p.as_str()))).unwrap_or_default()
     }
 
-    fn sources(&mut self, raw: &[RawSource], dir: &Path) -> Vec<SourceConfig> {
+    fn sources(&mut self, raw: &[RawSource], dir: &Path, max_scan: usize) -> Vec<SourceConfig> {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut stdin_at: Option<usize> = None;
         let mut out = Vec::new();
@@ -1150,6 +1202,7 @@ impl Check<'_> {
                     Some(SourceKind::Stdin)
                 }
                 "replay" => Some(SourceKind::Replay(self.replay(s, i, dir))),
+                "serial" => Some(SourceKind::Serial(self.serial(s, i, max_scan))),
                 other => {
                     self.error(
                         span_of(&s.kind),
@@ -1160,21 +1213,8 @@ impl Check<'_> {
                     None
                 }
             };
-            if let Some(SourceKind::Stdin) = kind {
-                for (k, span) in [
-                    ("path", s.path.as_ref().map(Spanned::span)),
-                    ("speed", s.speed.as_ref().map(Spanned::span)),
-                    ("loop", s.looped.as_ref().map(Spanned::span)),
-                ] {
-                    if span.is_some() {
-                        self.error(
-                            span,
-                            key(k),
-                            format!("{k} does not apply to a source of kind stdin"),
-                            Some("only kind replay takes path, speed and loop".to_owned()),
-                        );
-                    }
-                }
+            if let Some(kind) = &kind {
+                self.foreign_keys(s, i, kind);
             }
             let assume_symbology = s.assume_symbology.as_ref().and_then(|a| {
                 match a.get_ref().parse::<AimId>() {
@@ -1207,6 +1247,275 @@ impl Check<'_> {
             }
         }
         out
+    }
+
+    /// Keys given for a kind they do not belong to.
+    fn foreign_keys(&mut self, s: &RawSource, i: usize, kind: &SourceKind) {
+        fn span<T>(v: Option<&Spanned<T>>) -> Option<Range<usize>> {
+            v.map(Spanned::span)
+        }
+        let replay = [
+            ("path", span(s.path.as_ref())),
+            ("speed", span(s.speed.as_ref())),
+            ("loop", span(s.looped.as_ref())),
+        ];
+        let serial = [
+            ("device", span(s.device.as_ref())),
+            ("baud", span(s.baud.as_ref())),
+            ("data_bits", span(s.data_bits.as_ref())),
+            ("parity", span(s.parity.as_ref())),
+            ("stop_bits", span(s.stop_bits.as_ref())),
+            ("flow_control", span(s.flow_control.as_ref())),
+            ("suffix", span(s.suffix.as_ref())),
+            ("prefix_hex", span(s.prefix_hex.as_ref())),
+            (
+                "inter_byte_timeout_ms",
+                span(s.inter_byte_timeout_ms.as_ref()),
+            ),
+            ("max_frame_bytes", span(s.max_frame_bytes.as_ref())),
+            ("aim_expected", span(s.aim_expected.as_ref())),
+            (
+                "feedback_accepted_hex",
+                span(s.feedback_accepted_hex.as_ref()),
+            ),
+            (
+                "feedback_warning_hex",
+                span(s.feedback_warning_hex.as_ref()),
+            ),
+            (
+                "feedback_rejected_hex",
+                span(s.feedback_rejected_hex.as_ref()),
+            ),
+            ("reconnect_max_ms", span(s.reconnect_max_ms.as_ref())),
+        ];
+        let own = kind.name();
+        for (owner, keys, list) in [
+            ("replay", &replay[..], "path, speed and loop"),
+            (
+                "serial",
+                &serial[..],
+                "device, the line settings (baud, data_bits, parity, stop_bits, flow_control), the framing keys (suffix, prefix_hex, inter_byte_timeout_ms, max_frame_bytes, aim_expected), feedback_*_hex and reconnect_max_ms",
+            ),
+        ] {
+            if owner == own {
+                continue;
+            }
+            for (k, sp) in keys {
+                if sp.is_some() {
+                    self.error(
+                        sp.clone(),
+                        format!("sources[{i}].{k}"),
+                        format!("{k} does not apply to a source of kind {own}"),
+                        Some(format!("only kind {owner} takes {list}")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Bytes written as hex digits (spaces allowed between bytes), at most
+    /// `max` of them.
+    fn hex(&mut self, v: Option<&Spanned<String>>, key: &str, max: usize) -> Vec<u8> {
+        let Some(v) = v else { return Vec::new() };
+        let digits: String = v.get_ref().chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = if digits.len().is_multiple_of(2)
+            && digits.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            digits
+                .as_bytes()
+                .chunks(2)
+                .map(|p| {
+                    std::str::from_utf8(p)
+                        .ok()
+                        .and_then(|t| u8::from_str_radix(t, 16).ok())
+                        .unwrap_or(0)
+                })
+                .collect::<Vec<u8>>()
+        } else {
+            self.error(
+                span_of(v),
+                key,
+                format!("{:?} is not hex bytes", v.get_ref()),
+                Some("allowed: pairs of hex digits, spaces between bytes allowed, e.g. \"02\" or \"1B 07\"; \"\" for none".to_owned()),
+            );
+            return Vec::new();
+        };
+        if bytes.len() > max {
+            self.error(
+                span_of(v),
+                key,
+                format!("{} bytes is too many", bytes.len()),
+                Some(format!("allowed: at most {max} bytes")),
+            );
+            return Vec::new();
+        }
+        bytes
+    }
+
+    fn serial(&mut self, s: &RawSource, i: usize, max_scan: usize) -> SerialSource {
+        let key = |k: &str| format!("sources[{i}].{k}");
+        let device = match &s.device {
+            Some(d) => match d.get_ref().parse::<DeviceSelector>() {
+                Ok(sel) => sel,
+                Err(e) => {
+                    self.error(
+                        span_of(d),
+                        key("device"),
+                        e.message,
+                        Some("allowed: /dev/ttyACM0, /dev/serial/by-id/usb-…, /dev/lotstation/…, or usb:VID:PID[:SERIAL] (`lotstation devices` lists what is connected)".to_owned()),
+                    );
+                    DeviceSelector::Path(PathBuf::new())
+                }
+            },
+            None => {
+                self.error(
+                    Some(s.kind.span()),
+                    key("device"),
+                    "a serial source needs a device",
+                    Some("e.g. device = \"/dev/serial/by-id/usb-…\" or device = \"usb:0c2e:0b61\" (`lotstation devices` lists what is connected)".to_owned()),
+                );
+                DeviceSelector::Path(PathBuf::new())
+            }
+        };
+        let baud = self.number(
+            s.baud.as_ref(),
+            &key("baud"),
+            defaults::serial_baud(),
+            defaults::SERIAL_BAUD,
+            " bits/s",
+        );
+        let data_bits = self.number(
+            s.data_bits.as_ref(),
+            &key("data_bits"),
+            defaults::serial_data_bits(),
+            defaults::SERIAL_DATA_BITS,
+            "",
+        );
+        let stop_bits = self.number(
+            s.stop_bits.as_ref(),
+            &key("stop_bits"),
+            defaults::serial_stop_bits(),
+            defaults::SERIAL_STOP_BITS,
+            "",
+        );
+        let parities: Vec<(&str, Parity)> = Parity::ALL.iter().map(|p| (p.as_str(), *p)).collect();
+        let parity = self.choice(
+            s.parity.as_ref(),
+            &key("parity"),
+            "parity",
+            &parities,
+            defaults::serial_parity(),
+        );
+        let flows: Vec<(&str, FlowControl)> =
+            FlowControl::ALL.iter().map(|f| (f.as_str(), *f)).collect();
+        let flow_control = self.choice(
+            s.flow_control.as_ref(),
+            &key("flow_control"),
+            "flow control",
+            &flows,
+            defaults::serial_flow_control(),
+        );
+        let suffixes: Vec<(&str, Suffix)> = Suffix::ALL.iter().map(|x| (x.as_str(), *x)).collect();
+        let suffix = self.choice(
+            s.suffix.as_ref(),
+            &key("suffix"),
+            "suffix",
+            &suffixes,
+            defaults::serial_suffix(),
+        );
+        let prefix = self.hex(
+            s.prefix_hex.as_ref(),
+            &key("prefix_hex"),
+            crate::source::framing::MAX_PREFIX_BYTES,
+        );
+        let timeout_default = defaults::serial_inter_byte_timeout_ms(suffix);
+        let timeout_ms = self.number(
+            s.inter_byte_timeout_ms.as_ref(),
+            &key("inter_byte_timeout_ms"),
+            timeout_default,
+            defaults::SERIAL_INTER_BYTE_TIMEOUT_MS,
+            " ms",
+        );
+        let max_frame = self.number(
+            s.max_frame_bytes.as_ref(),
+            &key("max_frame_bytes"),
+            max_scan as u64,
+            defaults::SERIAL_MAX_FRAME_BYTES,
+            " bytes",
+        );
+        let reconnect_ms = self.number(
+            s.reconnect_max_ms.as_ref(),
+            &key("reconnect_max_ms"),
+            defaults::serial_reconnect_max_ms(),
+            defaults::SERIAL_RECONNECT_MAX_MS,
+            " ms",
+        );
+        let framing = FramingConfig {
+            suffix,
+            prefix,
+            inter_byte_timeout: (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms)),
+            max_frame_bytes: usize::try_from(max_frame).unwrap_or(max_scan),
+            aim_expected: s
+                .aim_expected
+                .as_ref()
+                .map_or_else(defaults::serial_aim_expected, |a| *a.get_ref()),
+        };
+        if let Err(e) = Framer::new(framing.clone()) {
+            let span = |v: Option<Range<usize>>| v.or_else(|| Some(s.kind.span()));
+            let (k, sp, hint) = match e {
+                FramingConfigError::NoEnd | FramingConfigError::ZeroTimeout => (
+                    "inter_byte_timeout_ms",
+                    span(
+                        s.inter_byte_timeout_ms
+                            .as_ref()
+                            .map(Spanned::span)
+                            .or_else(|| s.suffix.as_ref().map(Spanned::span)),
+                    ),
+                    "with suffix = \"none\" set inter_byte_timeout_ms to the longest pause inside one scan plus a margin, e.g. 50",
+                ),
+                FramingConfigError::PrefixHasSuffix | FramingConfigError::PrefixTooLong(_) => (
+                    "prefix_hex",
+                    span(s.prefix_hex.as_ref().map(Spanned::span)),
+                    "the prefix is the scanner's configured preamble, e.g. \"02\" (STX)",
+                ),
+                _ => (
+                    "max_frame_bytes",
+                    span(s.max_frame_bytes.as_ref().map(Spanned::span)),
+                    "allowed: 1 to 65536 bytes",
+                ),
+            };
+            self.error(sp, key(k), e.to_string(), Some(hint.to_owned()));
+        }
+        let feedback = ScannerFeedback {
+            accepted: self.hex(
+                s.feedback_accepted_hex.as_ref(),
+                &key("feedback_accepted_hex"),
+                defaults::MAX_FEEDBACK_BYTES,
+            ),
+            warning: self.hex(
+                s.feedback_warning_hex.as_ref(),
+                &key("feedback_warning_hex"),
+                defaults::MAX_FEEDBACK_BYTES,
+            ),
+            rejected: self.hex(
+                s.feedback_rejected_hex.as_ref(),
+                &key("feedback_rejected_hex"),
+                defaults::MAX_FEEDBACK_BYTES,
+            ),
+        };
+        SerialSource {
+            device,
+            line: LineSettings {
+                baud: u32::try_from(baud).unwrap_or(9600),
+                data_bits: u8::try_from(data_bits).unwrap_or(8),
+                parity,
+                stop_bits: u8::try_from(stop_bits).unwrap_or(1),
+                flow_control,
+            },
+            framing,
+            feedback,
+            reconnect_max: Duration::from_millis(reconnect_ms),
+        }
     }
 
     fn replay(&mut self, s: &RawSource, i: usize, dir: &Path) -> ReplaySource {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::source::serial::LineSettings;
 
 const FILE: &str = "/etc/lotstation/test.toml";
 /// Two lines; whatever a test appends starts on line 3.
@@ -125,6 +126,21 @@ fn default_file_documents_every_key() {
         "loop",
         "assume_symbology",
         "debounce_ms",
+        "device",
+        "baud",
+        "data_bits",
+        "parity",
+        "stop_bits",
+        "flow_control",
+        "suffix",
+        "prefix_hex",
+        "inter_byte_timeout_ms",
+        "max_frame_bytes",
+        "aim_expected",
+        "feedback_accepted_hex",
+        "feedback_warning_hex",
+        "feedback_rejected_hex",
+        "reconnect_max_ms",
         "level",
         "format",
     ];
@@ -148,7 +164,7 @@ fn default_file_source_examples_are_valid_when_uncommented() {
         .collect::<Vec<_>>()
         .join("\n");
     let c = ok(&example);
-    assert_eq!(c.sources.len(), 2);
+    assert_eq!(c.sources.len(), 3);
     assert_eq!(c.sources[0].kind, SourceKind::Stdin);
     assert_eq!(c.sources[0].assume_symbology, Some(AimId::GS1_128));
     let SourceKind::Replay(r) = &c.sources[1].kind else {
@@ -158,6 +174,12 @@ fn default_file_source_examples_are_valid_when_uncommented() {
         r.path,
         Path::new("/etc/lotstation/../hardware-fixtures/demo/scans.replay")
     );
+    let SourceKind::Serial(ser) = &c.sources[2].kind else {
+        panic!("serial expected")
+    };
+    assert_eq!(ser.line.baud, 115_200);
+    assert!(ser.framing.aim_expected);
+    assert!(ser.feedback.is_empty());
 }
 
 #[test]
@@ -538,7 +560,7 @@ fn source_kind_lists_the_kinds() {
     );
     assert_eq!(
         e.to_string(),
-        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay"
+        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial"
     );
 }
 
@@ -591,6 +613,140 @@ fn source_keys_are_checked() {
         "[[sources]]\nname = \"s s\"\nkind = \"stdin\"\n",
         4,
         "sources[0].name",
+    );
+}
+
+#[test]
+fn serial_sources_take_their_defaults_and_resolve_their_settings() {
+    let c = ok("[[sources]]\nname = \"s\"\nkind = \"serial\"\ndevice = \"/dev/ttyACM0\"\n");
+    let SourceKind::Serial(ser) = &c.sources[0].kind else {
+        panic!("serial expected")
+    };
+    assert_eq!(ser.device, DeviceSelector::Path("/dev/ttyACM0".into()));
+    assert_eq!(ser.line, LineSettings::default());
+    assert_eq!(ser.line.to_string(), "9600 8N1");
+    assert_eq!(
+        ser.framing,
+        FramingConfig {
+            suffix: Suffix::Cr,
+            prefix: Vec::new(),
+            inter_byte_timeout: None,
+            max_frame_bytes: 8192,
+            aim_expected: false,
+        }
+    );
+    assert_eq!(ser.reconnect_max, Duration::from_secs(2));
+    let c = ok(concat!(
+        "[decode]\nmax_scan_bytes = 512\n",
+        "[[sources]]\nname = \"s\"\nkind = \"serial\"\ndevice = \"usb:0C2E:0b61:A1\"\n",
+        "baud = 115200\ndata_bits = 7\nparity = \"even\"\nstop_bits = 2\nflow_control = \"hardware\"\n",
+        "suffix = \"none\"\nprefix_hex = \"02\"\naim_expected = true\n",
+        "feedback_accepted_hex = \"1B 07\"\nfeedback_rejected_hex = \"1b0707\"\nreconnect_max_ms = 500\n",
+    ));
+    let SourceKind::Serial(ser) = &c.sources[0].kind else {
+        panic!("serial expected")
+    };
+    assert_eq!(ser.device.to_string(), "usb:0c2e:0b61:A1");
+    assert_eq!(ser.line.to_string(), "115200 7E2 hardware flow control");
+    assert_eq!(ser.framing.suffix, Suffix::None);
+    assert_eq!(ser.framing.prefix, [0x02]);
+    // Without a suffix the pause defaults to 50 ms; the maximum to decode's.
+    assert_eq!(
+        ser.framing.inter_byte_timeout,
+        Some(Duration::from_millis(50))
+    );
+    assert_eq!(ser.framing.max_frame_bytes, 512);
+    assert_eq!(ser.feedback.accepted, [0x1b, 0x07]);
+    assert!(ser.feedback.warning.is_empty());
+    assert_eq!(ser.feedback.rejected, [0x1b, 0x07, 0x07]);
+    assert_eq!(ser.reconnect_max, Duration::from_millis(500));
+}
+
+#[test]
+fn serial_keys_are_checked() {
+    let src = "[[sources]]\nname = \"s\"\nkind = \"serial\"\n";
+    let e = one(src, 5, "sources[0].device");
+    has(&e, "needs a device", "usb:0c2e:0b61");
+    let dev = format!("{src}device = \"/dev/ttyUSB0\"\n");
+    let e = one(
+        &format!("{src}device = \"ttyUSB0\"\n"),
+        6,
+        "sources[0].device",
+    );
+    has(&e, "/dev/ttyUSB0", "lotstation devices");
+    one(&format!("{dev}baud = 0\n"), 7, "sources[0].baud");
+    one(&format!("{dev}data_bits = 9\n"), 7, "sources[0].data_bits");
+    one(&format!("{dev}stop_bits = 3\n"), 7, "sources[0].stop_bits");
+    let e = one(&format!("{dev}parity = \"mark\"\n"), 7, "sources[0].parity");
+    has(&e, "unknown parity", "none, even, odd");
+    let e = one(
+        &format!("{dev}flow_control = \"rts\"\n"),
+        7,
+        "sources[0].flow_control",
+    );
+    has(&e, "", "none, software, hardware");
+    let e = one(&format!("{dev}suffix = \"etx\"\n"), 7, "sources[0].suffix");
+    has(&e, "", "cr, lf, crlf, tab, none");
+    let e = one(
+        &format!("{dev}suffix = \"none\"\ninter_byte_timeout_ms = 0\n"),
+        8,
+        "sources[0].inter_byte_timeout_ms",
+    );
+    has(&e, "inter-byte timeout is required", "e.g. 50");
+    let e = one(
+        &format!("{dev}suffix = \"tab\"\nprefix_hex = \"09\"\n"),
+        8,
+        "sources[0].prefix_hex",
+    );
+    has(&e, "suffix byte", "");
+    let e = one(
+        &format!("{dev}prefix_hex = \"0\"\n"),
+        7,
+        "sources[0].prefix_hex",
+    );
+    has(&e, "not hex bytes", "1B 07");
+    one(
+        &format!("{dev}prefix_hex = \"{}\"\n", "00".repeat(17)),
+        7,
+        "sources[0].prefix_hex",
+    );
+    one(
+        &format!("{dev}feedback_warning_hex = \"zz\"\n"),
+        7,
+        "sources[0].feedback_warning_hex",
+    );
+    let e = one(
+        &format!("{dev}feedback_accepted_hex = \"{}\"\n", "07".repeat(65)),
+        7,
+        "sources[0].feedback_accepted_hex",
+    );
+    has(&e, "too many", "at most 64");
+    one(
+        &format!("{dev}max_frame_bytes = 0\n"),
+        7,
+        "sources[0].max_frame_bytes",
+    );
+    one(
+        &format!("{dev}reconnect_max_ms = 50\n"),
+        7,
+        "sources[0].reconnect_max_ms",
+    );
+    // Keys of other kinds are named, in both directions.
+    let e = one(&format!("{dev}speed = 2.0\n"), 7, "sources[0].speed");
+    has(
+        &e,
+        "does not apply to a source of kind serial",
+        "only kind replay",
+    );
+    let e = one(
+        "[[sources]]\nname = \"r\"\nkind = \"replay\"\npath = \"p\"\nbaud = 9600\n",
+        7,
+        "sources[0].baud",
+    );
+    has(
+        &e,
+        "does not apply to a source of kind replay",
+        "only kind serial",
     );
 }
 

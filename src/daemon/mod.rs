@@ -34,7 +34,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SourceKind};
 use crate::source::status::{DeviceState, Devices};
-use crate::source::{Frame, replay, stdin};
+use crate::source::{Frame, replay, serial, stdin};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
@@ -218,6 +218,20 @@ async fn supervise(
                     replay::run(settings, frames, tx, cancel).await;
                     status.set(DeviceState::Stopped);
                 });
+            }
+            SourceKind::Serial(ser) => {
+                let settings = serial::SerialSettings {
+                    name,
+                    device: ser.device.clone(),
+                    line: ser.line,
+                    framing: ser.framing.clone(),
+                    assume_symbology: s.assume_symbology,
+                    feedback: ser.feedback.clone(),
+                    reconnect_max: ser.reconnect_max,
+                };
+                // Verdicts reach the scanner only when it has feedback bytes.
+                let verdicts = (!ser.feedback.is_empty()).then(|| events.subscribe());
+                sources.spawn(serial::run(settings, tx, status, verdicts, cancel));
             }
             // Hardware sources join here as they are implemented.
             #[allow(

@@ -22,6 +22,7 @@ pub mod fuzzing;
 pub mod llrp;
 pub mod replay;
 pub mod selector;
+pub mod serial;
 pub mod status;
 pub mod stdin;
 pub mod usb_hid;

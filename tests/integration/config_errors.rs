@@ -102,7 +102,7 @@ kind = \"serail\"
             "error: {p}:6:18: key store.cache_size_mib: 1 is out of range; allowed: 4 to 4096 MiB"
         ),
         format!(
-            "error: {p}:10:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay"
+            "error: {p}:10:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial"
         ),
         format!("error: {p}: 4 problems found; configuration rejected"),
     ];

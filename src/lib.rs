@@ -5,6 +5,9 @@
 //! The data path is Frame → Scan → Verdict → durable transaction → outbox
 //! (see `docs/` and the README):
 //!
+//! - [`api`]: the local API and the operator kiosk page (axum): status,
+//!   verdicts, lot lookup and trace as JSON, a live feed (SSE), actions,
+//!   `/healthz` and `/metrics`.
 //! - [`config`]: the station's TOML configuration, read in two stages
 //!   (what the file says, then validated and resolved), with errors that
 //!   name the file, line and key.
@@ -22,13 +25,17 @@
 //!   classified scans into proposed moves, prompts and rejections. No I/O.
 //! - [`store`]: the durable redb store: master data, stock, transactions,
 //!   outbox and audit chain, behind a single writer thread.
+//! - [`signers`]: supervisors' electronic-signature records (user id,
+//!   printed name, salted Argon2 hash of the PIN) and their check.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
+pub mod api;
 pub mod config;
 pub mod daemon;
 pub mod ident;
 pub mod model;
 pub mod rules;
+pub mod signers;
 pub mod source;
 pub mod station;
 pub mod store;

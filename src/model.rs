@@ -548,6 +548,26 @@ pub struct Override {
     pub at: Timestamp,
     /// Why, as entered.
     pub why: String,
+    /// The supervisor's electronic signature, when the override was signed
+    /// with user id and PIN (from the kiosk) rather than by a badge scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+}
+
+/// An electronic signature (21 CFR Part 11 §11.50): who signed, by printed
+/// name, when, and what the signature means. Both components (user id and
+/// PIN) were checked against the signer's stored salted hash when it was
+/// made; the PIN itself is never recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// The signer's user id (first component).
+    pub user: String,
+    /// The signer's printed name.
+    pub printed_name: String,
+    /// Date and time of signing (UTC).
+    pub signed_at: Timestamp,
+    /// The meaning of the signature, e.g. "approval: ...".
+    pub meaning: String,
 }
 
 /// A transaction id: UUIDv7, so ids sort by time.

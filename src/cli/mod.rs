@@ -14,6 +14,7 @@ mod llrp;
 pub(crate) mod out;
 mod parse;
 mod run;
+mod signer;
 mod store_cmds;
 
 /// The input was processed and found invalid.
@@ -46,6 +47,7 @@ enum Command {
     Backup(store_cmds::BackupArgs),
     CheckConfig(config::CheckConfigArgs),
     PrintDefaultConfig(config::PrintDefaultConfigArgs),
+    Signer(signer::SignerArgs),
 }
 
 /// Run the chosen subcommand.
@@ -63,5 +65,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => store_cmds::backup(args),
         Command::CheckConfig(args) => config::check(args),
         Command::PrintDefaultConfig(args) => config::print_default(args),
+        Command::Signer(args) => signer::run(args),
     }
 }

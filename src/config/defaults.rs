@@ -244,3 +244,16 @@ pub fn log_level() -> &'static str {
 pub fn log_format() -> LogFormat {
     LogFormat::Auto
 }
+
+/// `api.listen`: loopback only, so nothing off the box reaches the station.
+pub fn api_listen() -> &'static str {
+    "127.0.0.1:8370"
+}
+
+/// Allowed length of `api.token`, in characters.
+pub const API_TOKEN_LEN: RangeInclusive<usize> = 16..=256;
+
+/// `api.signers_path`: beside the store, in systemd's StateDirectory.
+pub fn signers_path() -> &'static str {
+    "/var/lib/lotstation/signers.json"
+}

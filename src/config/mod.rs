@@ -28,6 +28,7 @@ mod error;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -82,6 +83,9 @@ pub struct RawConfig {
     /// `[log]`.
     #[serde(default)]
     pub log: RawLog,
+    /// `[api]`.
+    #[serde(default)]
+    pub api: RawApi,
 }
 
 /// `[station]` as written.
@@ -268,6 +272,18 @@ pub struct RawLog {
     pub format: Option<Spanned<String>>,
 }
 
+/// `[api]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    /// `IP:PORT` the local API and kiosk page listen on; `""` turns them off.
+    pub listen: Option<Spanned<String>>,
+    /// Bearer token required on every request (needed off loopback).
+    pub token: Option<Spanned<String>>,
+    /// File of supervisors' electronic-signature records.
+    pub signers_path: Option<Spanned<String>>,
+}
+
 // ---------------------------------------------------------------------------
 // Stage 2: validated and resolved.
 
@@ -298,6 +314,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// `[log]`.
     pub log: LogConfig,
+    /// `[api]`.
+    pub api: ApiConfig,
 }
 
 /// `[station]`, validated.
@@ -451,6 +469,36 @@ pub struct LogConfig {
     pub level: String,
     /// Output format.
     pub format: LogFormat,
+}
+
+/// `[api]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiConfig {
+    /// Where the API and the kiosk page listen; `None`: turned off.
+    /// Invariant: an address that is not loopback comes with a token.
+    pub listen: Option<SocketAddr>,
+    /// Token every request must present (`Authorization: Bearer ...`).
+    pub token: Option<ApiToken>,
+    /// Absolute path of the supervisors' signature records.
+    pub signers_path: PathBuf,
+}
+
+/// The API token. Its `Debug` does not show it, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(String);
+
+impl ApiToken {
+    /// The token text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(..)")
+    }
 }
 
 /// The workflow a station runs: the station's own [`Mode`](crate::station::Mode).
@@ -703,6 +751,7 @@ impl Check<'_> {
         let codes = self.codes(&raw.codes);
         let sources = self.sources(&raw.sources, &dir, decode.max_input_len);
         let log = self.log(&raw.log);
+        let api = self.api(&raw.api, &dir);
         Config {
             file,
             dir,
@@ -715,6 +764,7 @@ impl Check<'_> {
             codes,
             sources,
             log,
+            api,
         }
     }
 
@@ -1175,7 +1225,14 @@ impl Check<'_> {
         for (i, s) in raw.iter().enumerate() {
             let key = |k: &str| format!("sources[{i}].{k}");
             let name = self.name(Some(&s.name), &key("name"), "source name", "");
-            if !name.is_empty() {
+            if name == crate::daemon::control::KIOSK_SOURCE {
+                self.error(
+                    span_of(&s.name),
+                    key("name"),
+                    format!("source name {name:?} is reserved for scans typed at the kiosk page"),
+                    Some("choose another name".to_owned()),
+                );
+            } else if !name.is_empty() {
                 if let Some(first) = seen.get(&name) {
                     self.error(
                         span_of(&s.name),
@@ -1583,6 +1640,68 @@ impl Check<'_> {
             defaults::log_format(),
         );
         LogConfig { level, format }
+    }
+}
+
+impl Check<'_> {
+    fn api(&mut self, raw: &RawApi, dir: &Path) -> ApiConfig {
+        let token = raw.token.as_ref().and_then(|t| {
+            let text = t.get_ref();
+            let len = text.chars().count();
+            if defaults::API_TOKEN_LEN.contains(&len) && text.bytes().all(|b| b.is_ascii_graphic()) {
+                Some(ApiToken(text.clone()))
+            } else {
+                // The token itself is never echoed into an error.
+                self.error(
+                    span_of(t),
+                    "api.token",
+                    format!("the token is not valid ({len} characters)"),
+                    Some(format!(
+                        "allowed: {} to {} printable ASCII characters without spaces, e.g. the output of `openssl rand -hex 24`",
+                        defaults::API_TOKEN_LEN.start(),
+                        defaults::API_TOKEN_LEN.end()
+                    )),
+                );
+                None
+            }
+        });
+        let listen = match &raw.listen {
+            None => defaults::api_listen().parse().ok(),
+            Some(l) if l.get_ref().is_empty() => None,
+            Some(l) => match l.get_ref().parse::<SocketAddr>() {
+                Ok(addr) => {
+                    if !addr.ip().is_loopback() && raw.token.is_none() {
+                        self.error(
+                            span_of(l),
+                            "api.listen",
+                            format!(
+                                "{addr} is not a loopback address and api.token is not set: anyone on the network could switch modes, enter scans and override refusals"
+                            ),
+                            Some("set api.token (16 or more characters), or listen on 127.0.0.1".to_owned()),
+                        );
+                    }
+                    Some(addr)
+                }
+                Err(_) => {
+                    self.error(
+                        span_of(l),
+                        "api.listen",
+                        format!("{:?} is not an IP address and port", l.get_ref()),
+                        Some("allowed: IP:PORT such as \"127.0.0.1:8370\" or \"[::1]:8370\", or \"\" to turn the API and kiosk off".to_owned()),
+                    );
+                    None
+                }
+            },
+        };
+        let signers_path = match &raw.signers_path {
+            Some(p) => self.path(p, "api.signers_path", dir),
+            None => PathBuf::from(defaults::signers_path()),
+        };
+        ApiConfig {
+            listen,
+            token,
+            signers_path,
+        }
     }
 }
 

@@ -75,6 +75,13 @@ fn default_file_parses_to_the_documented_defaults() {
     );
     assert!(c.sources.is_empty());
     assert_eq!(c.log, bare.log);
+    assert_eq!(c.api, bare.api);
+    assert_eq!(c.api.listen, Some("127.0.0.1:8370".parse().unwrap()));
+    assert_eq!(c.api.token, None);
+    assert_eq!(
+        c.api.signers_path,
+        Path::new("/var/lib/lotstation/signers.json")
+    );
     let today = Date::constant(2026, 3, 14);
     assert_eq!(c.rules_context(today), Context::new(today));
 }
@@ -143,6 +150,9 @@ fn default_file_documents_every_key() {
         "reconnect_max_ms",
         "level",
         "format",
+        "listen",
+        "token",
+        "signers_path",
     ];
     for k in keys {
         assert!(
@@ -614,6 +624,12 @@ fn source_keys_are_checked() {
         4,
         "sources[0].name",
     );
+    let e = one(
+        "[[sources]]\nname = \"kiosk\"\nkind = \"stdin\"\n",
+        4,
+        "sources[0].name",
+    );
+    has(&e, "reserved for scans typed at the kiosk", "another name");
 }
 
 #[test]
@@ -772,6 +788,38 @@ fn log_keys_are_checked() {
         "unknown log format \"yaml\"",
         "allowed: auto, text, json, journald",
     );
+}
+
+#[test]
+fn api_keys_are_checked() {
+    let c = ok("[api]\nlisten = \"[::1]:9000\"\nsigners_path = \"sig/signers.json\"\n");
+    assert_eq!(c.api.listen, Some("[::1]:9000".parse().unwrap()));
+    assert_eq!(
+        c.api.signers_path,
+        Path::new("/etc/lotstation/sig/signers.json")
+    );
+    assert_eq!(ok("[api]\nlisten = \"\"\n").api.listen, None, "off");
+    let token = "0123456789abcdef0123";
+    let c = ok(&format!(
+        "[api]\nlisten = \"0.0.0.0:8370\"\ntoken = \"{token}\"\n"
+    ));
+    assert_eq!(c.api.token.as_ref().map(ApiToken::expose), Some(token));
+    assert!(
+        !format!("{c:?}").contains(token),
+        "the token never shows in debug output"
+    );
+
+    let e = one("[api]\nlisten = \"0.0.0.0:8370\"\n", 4, "api.listen");
+    has(
+        &e,
+        "not a loopback address and api.token is not set",
+        "set api.token",
+    );
+    let e = one("[api]\nlisten = \"localhost\"\n", 4, "api.listen");
+    has(&e, "not an IP address and port", "127.0.0.1:8370");
+    let e = one("[api]\ntoken = \"short secret\"\n", 4, "api.token");
+    has(&e, "not valid (12 characters)", "16 to 256");
+    assert!(!e.to_string().contains("short secret"), "{e}");
 }
 
 #[test]

@@ -61,6 +61,13 @@ pub enum StationEvent {
         /// Operator text.
         text: String,
     },
+    /// The latched error was acknowledged (kiosk button or `CMD:ACK`).
+    Acknowledged {
+        /// When.
+        at: Timestamp,
+        /// Who or what acknowledged it (`kiosk`, a source name).
+        by: String,
+    },
 }
 
 /// A verdict with what it was about.
@@ -114,6 +121,7 @@ impl StationEvent {
             } => format!("OPERATOR  {id} (supervisor, for 60 s)"),
             StationEvent::Operator { id, .. } => format!("OPERATOR  {id}"),
             StationEvent::Error { text, .. } => format!("ERROR     {text}"),
+            StationEvent::Acknowledged { by, .. } => format!("ACK       by {by}"),
         }
     }
 
@@ -125,7 +133,8 @@ impl StationEvent {
             | StationEvent::Info { at, .. }
             | StationEvent::Mode { at, .. }
             | StationEvent::Operator { at, .. }
-            | StationEvent::Error { at, .. } => *at,
+            | StationEvent::Error { at, .. }
+            | StationEvent::Acknowledged { at, .. } => *at,
         }
     }
 }

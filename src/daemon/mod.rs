@@ -10,16 +10,25 @@
 //!    their frame senders;
 //! 2. the station task drains the frames already queued and finishes the
 //!    commit in flight, then ends when the channel is closed;
-//! 3. the last store handle is dropped: the writer serves what is queued,
+//! 3. the API stops (live feeds end, requests in flight finish);
+//! 4. the last store handle is dropped: the writer serves what is queued,
 //!    then closes the file.
 //!
 //! The whole sequence runs under a deadline below systemd's TimeoutStopSec.
 //!
-//! Under systemd ([`notify`]): `READY=1` once the store is open and the
-//! sources and the station task are spawned, a `STATUS=` line kept current,
+//! The API and kiosk ([`crate::api`]) listen when `api.listen` is set; the
+//! address is bound before the station reports ready, and a failure to bind
+//! stops the start with the reason. Scans typed at the kiosk join the frame
+//! channel as the source `kiosk`; they never keep the station running by
+//! themselves (it stops when its sources finish, as without a kiosk; with
+//! no source configured it runs until a signal).
+//!
+//! Under systemd ([`notify`]): `READY=1` once the store is open, the API is
+//! bound and the sources and the station task are spawned, a `STATUS=` line kept current,
 //! `WATCHDOG=1` only after a store-writer round trip, `STOPPING=1` when
 //! shutdown begins.
 
+pub mod control;
 pub mod events;
 pub mod feedback;
 pub mod notify;
@@ -76,6 +85,12 @@ pub enum DaemonError {
     /// The station task ended abnormally.
     #[error("the station task failed: {0}")]
     Station(String),
+    /// The API could not listen.
+    #[error(transparent)]
+    Api(#[from] crate::api::ServeError),
+    /// The API stopped while the station ran.
+    #[error("the kiosk and API server stopped: {0}; restart lotstation")]
+    ApiStopped(String),
 }
 
 /// How the run ended.
@@ -179,6 +194,9 @@ async fn supervise(
     let events = Events::new();
     let devices = Devices::default();
     let (tx, rx) = mpsc::channel::<Frame>(FRAME_QUEUE);
+    if config.api.listen.is_some() {
+        crate::api::metrics::install();
+    }
     let max = config.decode.max_input_len;
     for s in &config.sources {
         let name: Arc<str> = Arc::from(s.name.as_str());
@@ -243,12 +261,15 @@ async fn supervise(
             }
         }
     }
+    // The kiosk's scans never keep the channel open by themselves: the
+    // station stops when its sources finish, or at a signal.
+    let kiosk_frames = tx.downgrade();
     // With no source configured (a fresh install's default configuration)
     // the station waits for a signal instead of stopping at once, so the
-    // service stays up until sources are added.
+    // service stays up until sources are added (and the kiosk can type scans).
     let idle_sender = if config.sources.is_empty() {
         tracing::warn!(
-            "no [[sources]] configured: the station runs but receives no scans; add sources to the configuration and restart"
+            "no [[sources]] configured: the station receives scans only from the kiosk page; add sources to the configuration and restart"
         );
         Some(tx)
     } else {
@@ -258,7 +279,7 @@ async fn supervise(
     sources.close();
 
     let station = Station::new(station_settings(&config), config.station.mode);
-    let task = task::StationTask::new(
+    let mut task = task::StationTask::new(
         config.clone(),
         store.clone(),
         station,
@@ -266,6 +287,35 @@ async fn supervise(
         events.clone(),
     );
     let mode = task.mode_watch();
+    let control = task.control_channel();
+    let view = task.view_watch();
+    let api_cancel = CancellationToken::new();
+    let mut api_task = match config.api.listen {
+        Some(addr) => {
+            let listener = crate::api::bind(addr).await?;
+            let bound = listener.local_addr().unwrap_or(addr);
+            let state = crate::api::ApiState::new(crate::api::ApiParts {
+                config: config.clone(),
+                store: store.clone(),
+                events: events.clone(),
+                devices: devices.clone(),
+                view,
+                control,
+                frames: kiosk_frames,
+                cancel: api_cancel.clone(),
+            });
+            tracing::info!(listen = %bound, "kiosk and API listening: http://{bound}/");
+            Some(tokio::spawn(crate::api::serve(
+                listener,
+                state,
+                api_cancel.clone(),
+            )))
+        }
+        None => {
+            drop((view, control, kiosk_frames));
+            None
+        }
+    };
     let mut station_task = tokio::spawn(task.run(rx));
     tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");
 
@@ -284,10 +334,22 @@ async fn supervise(
     ));
 
     let mut signalled = false;
+    let mut api_failed: Option<String> = None;
     let finished = tokio::select! {
         r = &mut station_task => Some(r),
         _ = sigterm.recv() => { signalled = true; None }
         _ = sigint.recv() => { signalled = true; None }
+        r = async { match api_task.as_mut() { Some(t) => t.await, None => std::future::pending().await } } => {
+            let why = match r {
+                Ok(Ok(())) => "it ended".to_owned(),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(error = %why, "the kiosk and API server stopped; stopping the station");
+            api_failed = Some(why);
+            api_task = None;
+            None
+        }
     };
     notifier.stopping(if signalled {
         "stopping: draining queued scans"
@@ -329,6 +391,18 @@ async fn supervise(
     };
     let tally = result.map_err(|e| DaemonError::Station(e.to_string()))?;
     cancel.cancel();
+    api_cancel.cancel();
+    if let Some(t) = api_task
+        && tokio::time::timeout(Duration::from_secs(2), t)
+            .await
+            .is_err()
+    {
+        tracing::warn!("the API did not stop within 2 s; its connections are dropped");
+    }
+    if let Some(why) = api_failed {
+        drop(store);
+        return Err(DaemonError::ApiStopped(why));
+    }
     // Last handle: the writer finishes what is queued, then closes the file.
     drop(store);
     tracing::info!(
@@ -343,4 +417,15 @@ async fn supervise(
         signalled,
         clean,
     })
+}
+
+/// A station task wired to `events`, for tests of what reads it (the API).
+#[cfg(test)]
+pub(crate) fn task_for_tests(
+    config: Arc<Config>,
+    store: Store,
+    station: Station,
+    events: Events,
+) -> task::StationTask {
+    task::StationTask::new(config, store, station, Feedback { print: false }, events)
 }

@@ -13,12 +13,14 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
+use super::control::{Control, Latched, Overridable, StationView};
 use super::events::{Events, Recorded, StationEvent, VerdictEvent};
 use super::feedback::{self, Feedback};
 use crate::config::Config;
 use crate::ident::{self, DecodeOptions, ErrorKind};
 use crate::model::{
-    LotNo, Move, Override, Reason, ReasonCode, ScanRecord, Transaction, TxId, Verdict,
+    LotNo, Move, Outcome, Override, Reason, ReasonCode, ScanRecord, Signature, Transaction, TxId,
+    Verdict,
 };
 use crate::rules::judge;
 use crate::source::Frame;
@@ -65,6 +67,12 @@ pub(crate) struct StationTask {
     last_refused: Option<(Move, Verdict, Timestamp)>,
     /// The current mode, for the daemon's status line.
     mode: tokio::sync::watch::Sender<Mode>,
+    /// What the kiosk shows: mode, step, latched error, overridable move.
+    view: tokio::sync::watch::Sender<StationView>,
+    /// The error shown until acknowledged.
+    latched: Option<Latched>,
+    /// Controls from the kiosk (mode switch, acknowledge, signed override).
+    control: Option<mpsc::Receiver<Control>>,
 }
 
 impl StationTask {
@@ -89,6 +97,15 @@ impl StationTask {
             })
             .collect();
         let mode = tokio::sync::watch::Sender::new(station.mode());
+        let view = tokio::sync::watch::Sender::new(StationView {
+            station: config.station.id.clone(),
+            mode: station.mode(),
+            expecting: station.expecting(),
+            operator: station.operator().map(str::to_owned),
+            supervisor: None,
+            latched: None,
+            overridable: None,
+        });
         StationTask {
             config,
             store,
@@ -102,6 +119,101 @@ impl StationTask {
             supervisor: None,
             last_refused: None,
             mode,
+            view,
+            latched: None,
+            control: None,
+        }
+    }
+
+    /// Follows what the station shows (for the kiosk and the API).
+    pub(crate) fn view_watch(&self) -> tokio::sync::watch::Receiver<StationView> {
+        self.view.subscribe()
+    }
+
+    /// The sender the API uses for [`Control`]s. The task also ends when
+    /// its frame senders are gone; controls alone do not keep it running.
+    pub(crate) fn control_channel(&mut self) -> mpsc::Sender<Control> {
+        let (tx, rx) = mpsc::channel(super::control::CONTROL_QUEUE);
+        self.control = Some(rx);
+        tx
+    }
+
+    /// Publish the view if anything in it changed.
+    fn refresh_view(&self) {
+        let now = Timestamp::now();
+        let view = StationView {
+            station: self.config.station.id.clone(),
+            mode: self.station.mode(),
+            expecting: self.station.expecting(),
+            operator: self.station.operator().map(str::to_owned),
+            supervisor: self.supervisor_present(now),
+            latched: self.latched.clone(),
+            overridable: self
+                .overridable(now)
+                .map(|(mv, verdict, until)| Overridable {
+                    kind: mv.kind,
+                    reasons: verdict.reasons.clone(),
+                    until,
+                }),
+        };
+        self.view.send_if_modified(|cur| {
+            if *cur == view {
+                false
+            } else {
+                *cur = view;
+                true
+            }
+        });
+    }
+
+    /// The refused move still within its override window, and its deadline.
+    fn overridable(&self, now: Timestamp) -> Option<(&Move, &Verdict, Timestamp)> {
+        let (mv, verdict, at) = self.last_refused.as_ref()?;
+        let until = at.checked_add(SUPERVISOR_WINDOW).ok()?;
+        (now <= until).then_some((mv, verdict, until))
+    }
+
+    /// Keep an error up until it is acknowledged.
+    fn latch(&mut self, codes: Vec<String>, text: String) {
+        let count = self.latched.as_ref().map_or(0, |l| l.count);
+        self.latched = Some(Latched {
+            at: Timestamp::now(),
+            codes,
+            text,
+            count: count.saturating_add(1),
+        });
+    }
+
+    /// Clear the latched error; `false` if there was none.
+    fn acknowledge(&mut self, by: String) -> bool {
+        let had = self.latched.take().is_some();
+        if had {
+            tracing::info!(%by, "error acknowledged");
+            self.emit(StationEvent::Acknowledged {
+                at: Timestamp::now(),
+                by,
+            });
+        }
+        had
+    }
+
+    async fn on_control(&mut self, c: Control) {
+        match c {
+            Control::SetMode { mode, reply } => {
+                self.current_source = Some(Arc::from(super::control::KIOSK_SOURCE));
+                let actions = self.station.set_mode(mode);
+                self.act(actions).await;
+                let _ = reply.send(());
+            }
+            Control::Acknowledge { by, reply } => {
+                let had = self.acknowledge(by);
+                let _ = reply.send(had);
+            }
+            Control::Override { signer, why, reply } => {
+                self.current_source = Some(Arc::from(super::control::KIOSK_SOURCE));
+                let r = self.signed_override(signer, why).await;
+                let _ = reply.send(r);
+            }
         }
     }
 
@@ -120,17 +232,23 @@ impl StationTask {
         });
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut control = self.control.take();
         loop {
             tokio::select! {
                 frame = frames.recv() => match frame {
                     Some(f) => self.on_frame(f).await,
                     None => break,
                 },
+                c = async { control.as_mut()?.recv().await }, if control.is_some() => match c {
+                    Some(c) => self.on_control(c).await,
+                    None => control = None,
+                },
                 _ = tick.tick() => {
                     let actions = self.station.on_tick(Timestamp::now());
                     self.act(actions).await;
                 }
             }
+            self.refresh_view();
         }
         self.tally
     }
@@ -157,7 +275,8 @@ impl StationTask {
         self.events.publish(event);
     }
 
-    fn error(&self, text: String) {
+    fn error(&mut self, text: String) {
+        self.latch(vec!["ERROR".to_owned()], text.clone());
         self.emit(StationEvent::Error {
             at: Timestamp::now(),
             text,
@@ -166,7 +285,7 @@ impl StationTask {
 
     /// Publish a verdict (with the terminal line already built).
     fn verdict(
-        &self,
+        &mut self,
         line: String,
         verdict: &Verdict,
         mv: Option<&Move>,
@@ -178,6 +297,18 @@ impl StationTask {
             crate::model::Outcome::Warning => "warning",
             crate::model::Outcome::Rejected => "rejected",
         };
+        if verdict.outcome == Outcome::Rejected {
+            let codes = verdict
+                .reasons
+                .iter()
+                .map(|r| crate::rules::code_name(r.code).to_owned())
+                .collect();
+            let text = match verdict.reasons.first() {
+                Some(r) => r.text.clone(),
+                None => line.clone(),
+            };
+            self.latch(codes, text);
+        }
         let kind = mv.map_or("none", |m| m.kind.as_str());
         metrics::counter!("lotstation_verdicts_total", "outcome" => outcome, "kind" => kind)
             .increment(1);
@@ -230,6 +361,10 @@ impl StationTask {
             None => scan::classify(decoded, &self.config.codes),
         };
         tracing::debug!(source = %f.source, seq = f.seq, scan = scan.kind_name(), "scan decoded");
+        if let scan::Scan::Unreadable(e) = &scan {
+            metrics::counter!("lotstation_decode_failures_total", "kind" => e.kind.as_str())
+                .increment(1);
+        }
         let record = ScanRecord {
             source: f.source.to_string(),
             raw: f.bytes,
@@ -277,6 +412,9 @@ impl StationTask {
                     });
                 }
                 Action::OverrideRequested(record) => self.override_last(record).await,
+                Action::Acknowledge(record) => {
+                    self.acknowledge(record.source);
+                }
                 Action::Reject(v) => {
                     self.tally.rejected += 1;
                     tracing::info!(reasons = ?v.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "scan rejected");
@@ -319,11 +457,74 @@ impl StationTask {
         });
         let why = "refusal overridden by a supervisor at the station".to_owned();
         self.supervisor = None;
-        self.record(mv, verdict, Some(Override { by, at: now, why }), now)
-            .await;
+        self.record(
+            mv,
+            verdict,
+            Some(Override {
+                by,
+                at: now,
+                why,
+                signature: None,
+            }),
+            now,
+        )
+        .await;
     }
 
-    fn refuse_override(&self, why: &str) {
+    /// An override from the kiosk, signed with user id and PIN (already
+    /// checked): records the move just refused with the signature.
+    async fn signed_override(
+        &mut self,
+        signer: crate::signers::Signer,
+        why: String,
+    ) -> Result<Recorded, String> {
+        let now = Timestamp::now();
+        if self.overridable(now).is_none() {
+            self.last_refused = None;
+            return Err("no refused move in the last 60 s to override".to_owned());
+        }
+        let Some((mut mv, mut verdict, _)) = self.last_refused.take() else {
+            return Err("no refused move in the last 60 s to override".to_owned());
+        };
+        let codes: Vec<&str> = verdict
+            .reasons
+            .iter()
+            .map(|r| crate::rules::code_name(r.code))
+            .collect();
+        let meaning = format!(
+            "approval: record the {} refused by the station ({}) on my responsibility",
+            mv.kind.as_str(),
+            codes.join(", ")
+        );
+        verdict.reasons.push(Reason {
+            code: ReasonCode::Overridden,
+            text: format!("Overridden by {} ({}), signed", signer.name, signer.user),
+        });
+        if mv.operator.is_none() {
+            mv.operator = Some(signer.user.clone());
+        }
+        let o = Override {
+            by: signer.user.clone(),
+            at: now,
+            why,
+            signature: Some(Signature {
+                user: signer.user,
+                printed_name: signer.name,
+                signed_at: now,
+                meaning,
+            }),
+        };
+        match self.record(mv, verdict, Some(o), now).await {
+            Some(r) => {
+                // The refusal it overrides is dealt with.
+                self.latched = None;
+                Ok(r)
+            }
+            None => Err("the override could not be recorded; see the error shown".to_owned()),
+        }
+    }
+
+    fn refuse_override(&mut self, why: &str) {
         let verdict = Verdict {
             outcome: crate::model::Outcome::Rejected,
             reasons: Vec::new(),
@@ -407,7 +608,7 @@ impl StationTask {
         verdict: Verdict,
         override_by: Option<Override>,
         now: Timestamp,
-    ) {
+    ) -> Option<Recorded> {
         let tz_offset_secs = self.config.station.timezone.to_offset(now).seconds();
         let tx = Transaction {
             id: TxId::new(),
@@ -419,7 +620,10 @@ impl StationTask {
             verdict,
             override_by,
         };
-        match self.store.commit(tx.clone()).await {
+        let started = std::time::Instant::now();
+        let committed = self.store.commit(tx.clone()).await;
+        metrics::histogram!("lotstation_commit_seconds").record(started.elapsed().as_secs_f64());
+        match committed {
             Ok(Committed::New { id, seq } | Committed::AlreadyRecorded { id, seq, .. }) => {
                 self.tally.recorded += 1;
                 tracing::info!(kind = tx.mv.kind.as_str(), %id, seq, outcome = ?tx.verdict.outcome, overridden = tx.override_by.is_some(), "move recorded");
@@ -434,11 +638,14 @@ impl StationTask {
                     Some(Recorded { seq, id }),
                     tx.override_by.as_ref().map(|o| o.by.clone()),
                 );
+                Some(Recorded { seq, id })
             }
             Err(e) => {
                 self.tally.failed += 1;
+                metrics::counter!("lotstation_commit_failures_total").increment(1);
                 tracing::error!(error = %e, kind = tx.mv.kind.as_str(), "commit failed; move not recorded");
                 self.error(format!("{} not recorded: {e}", tx.mv.kind.as_str()));
+                None
             }
         }
     }

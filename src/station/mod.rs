@@ -213,6 +213,9 @@ pub enum Action {
     /// present (the daemon decides; the station knows no supervisors). The
     /// scan record goes with the overridden move.
     OverrideRequested(ScanRecord),
+    /// `CMD:ACK`: the operator acknowledges the error shown (the daemon
+    /// keeps errors up until acknowledged). Nothing about the step changes.
+    Acknowledge(ScanRecord),
 }
 
 /// Everything a workflow step reads besides its own state.
@@ -438,6 +441,9 @@ impl Station {
         }
         if id.eq_ignore_ascii_case("OVERRIDE") {
             return vec![Action::OverrideRequested(record)];
+        }
+        if id.eq_ignore_ascii_case("ACK") {
+            return vec![Action::Acknowledge(record)];
         }
         if id.eq_ignore_ascii_case("CANCEL") {
             self.flow = fresh(self.mode);

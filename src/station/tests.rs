@@ -911,6 +911,18 @@ fn an_unknown_command_is_a_wrong_step_with_a_hint() {
 }
 
 #[test]
+fn ack_acknowledges_without_touching_the_step() {
+    let mut b = Bench::new(Mode::Issue);
+    b.scan("]C0WO-7");
+    let out = b.scan("]C0CMD:ACK");
+    assert!(
+        matches!(out.as_slice(), [Action::Acknowledge(r)] if r.raw == b"]C0CMD:ACK"),
+        "{out:?}"
+    );
+    assert_eq!(b.station.expecting(), "scan lots for WO-7");
+}
+
+#[test]
 fn cancel_resets_the_current_step() {
     let mut b = Bench::new(Mode::Issue);
     b.scan("]C0WO-7");

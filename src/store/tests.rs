@@ -166,8 +166,31 @@ async fn a_rejection_without_override_is_not_recorded_but_an_overridden_one_is()
         by: "SUP-1".into(),
         at: Timestamp::UNIX_EPOCH,
         why: "inspected".into(),
+        signature: None,
     });
     assert!(store.commit(t).await.unwrap().is_new());
+
+    // A signed override keeps its signature in the transaction, under the
+    // audit chain.
+    let mut t = tx("s1", receive("L2", 1, "DOCK"));
+    t.verdict.outcome = Outcome::Rejected;
+    let signature = crate::model::Signature {
+        user: "SUP-1".into(),
+        printed_name: "Dana Supervisor".into(),
+        signed_at: Timestamp::UNIX_EPOCH,
+        meaning: "approval: record the refused receive".into(),
+    };
+    t.override_by = Some(Override {
+        by: "SUP-1".into(),
+        at: Timestamp::UNIX_EPOCH,
+        why: "inspected".into(),
+        signature: Some(signature.clone()),
+    });
+    let id = t.id;
+    assert!(store.commit(t).await.unwrap().is_new());
+    let stored = store.snapshot().unwrap().transaction(id).unwrap().unwrap();
+    assert_eq!(stored.override_by.unwrap().signature, Some(signature));
+    assert!(store.verify().unwrap().is_ok());
 }
 
 #[tokio::test]

@@ -38,7 +38,9 @@ fn demo_config(dir: &Path) -> PathBuf {
             "path = \"../hardware-fixtures/demo/scans.replay\"",
             &format!("path = {:?}", repo("hardware-fixtures/demo/scans.replay")),
         )
-        .replace("speed = 4.0", "speed = 0.0");
+        .replace("speed = 4.0", "speed = 0.0")
+        // Tests run side by side: each daemon's API takes a free port.
+        .replace("listen = \"127.0.0.1:8370\"", "listen = \"127.0.0.1:0\"");
     let path = dir.join("demo.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -169,6 +171,9 @@ unknown_lot = "reject"
 [[sources]]
 name = "keyboard"
 kind = "stdin"
+
+[api]
+listen = "127.0.0.1:0"
 
 [log]
 level = "warn"

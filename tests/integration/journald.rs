@@ -16,7 +16,7 @@ fn station(dir: &Path) -> std::path::PathBuf {
         &config,
         format!(
             "[station]\nid = \"journal-test\"\n\n[store]\npath = {:?}\n\n\
-             [[sources]]\nname = \"keyboard\"\nkind = \"stdin\"\n",
+             [[sources]]\nname = \"keyboard\"\nkind = \"stdin\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n",
             dir.join("station.redb")
         ),
     )

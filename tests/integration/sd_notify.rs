@@ -17,7 +17,8 @@ fn stdin_station(dir: &Path) -> PathBuf {
         &config,
         format!(
             "[station]\nid = \"notify-test\"\nmode = \"lookup\"\n\n[store]\npath = {:?}\n\n\
-             [[sources]]\nname = \"keyboard\"\nkind = \"stdin\"\n\n[log]\nlevel = \"info\"\nformat = \"text\"\n",
+             [[sources]]\nname = \"keyboard\"\nkind = \"stdin\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n\
+             [log]\nlevel = \"info\"\nformat = \"text\"\n",
             dir.join("station.redb")
         ),
     )
@@ -195,7 +196,7 @@ fn a_station_without_sources_stays_up_until_stopped() {
     std::fs::write(
         &config,
         format!(
-            "[station]\nid = \"fresh-install\"\n\n[store]\npath = {:?}\n",
+            "[station]\nid = \"fresh-install\"\n\n[store]\npath = {:?}\n\n[api]\nlisten = \"127.0.0.1:0\"\n",
             dir.path().join("station.redb")
         ),
     )

@@ -408,6 +408,9 @@ aim_expected = true
 feedback_accepted_hex = "06"
 feedback_rejected_hex = "15"
 
+[api]
+listen = "127.0.0.1:0"
+
 [log]
 level = "info"
 format = "text"

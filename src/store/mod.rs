@@ -37,6 +37,7 @@
 pub mod apply;
 mod audit;
 mod backup;
+mod cache;
 pub mod import;
 pub mod schema;
 mod snapshot;
@@ -261,6 +262,7 @@ struct Inner {
     writer: Option<JoinHandle<()>>,
     outbox_notify: Arc<Notify>,
     counters: Arc<writer::Counters>,
+    cache: Arc<cache::MasterCache>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -332,12 +334,14 @@ impl Store {
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let outbox_notify = Arc::new(Notify::new());
         let counters = Arc::new(writer::Counters::default());
+        let cache = Arc::new(cache::MasterCache::default());
         let writer = writer::spawn(
             Arc::clone(&db),
             rx,
             config.group_commit_max.max(1),
             Arc::clone(&outbox_notify),
             Arc::clone(&counters),
+            Arc::clone(&cache),
         )
         .map_err(|e| StoreError::Backup {
             path: path.clone(),
@@ -351,6 +355,7 @@ impl Store {
                 writer: Some(writer),
                 outbox_notify,
                 counters,
+                cache,
             }),
         })
     }
@@ -376,7 +381,11 @@ impl Store {
 
     /// A consistent read view of the whole store as of now.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Snapshot::new(self.inner.db.begin_read()?)
+        let generation = self.inner.cache.generation();
+        Snapshot::new(
+            self.inner.db.begin_read()?,
+            Some((Arc::clone(&self.inner.cache), generation)),
+        )
     }
 
     /// A lot, as of now (for CLI queries; the rules use a [`Snapshot`]).

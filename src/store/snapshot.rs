@@ -6,7 +6,7 @@
 //! it is then refused as unknown, the safe side); the `try_*` methods report
 //! the error instead, and `lotstation verify` finds the row.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata};
 
@@ -14,6 +14,7 @@ use crate::model::{
     Item, ItemCode, Location, LocationCode, Lot, LotKey, Shipment, Transaction, TxId, WorkOrder,
 };
 use crate::rules::{SerialState, View};
+use crate::store::cache::MasterCache;
 use crate::store::schema::*;
 use crate::store::writer::{get_lot, load_tx};
 use crate::store::{StoreError, SyncState};
@@ -51,6 +52,9 @@ pub struct Snapshot {
     station_seq: OnceLock<ReadOnlyTable<&'static str, u64>>,
     serials: OnceLock<ReadOnlyTable<(&'static str, &'static str), u8>>,
     sync: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    /// Decoded items and locations shared across snapshots, with the
+    /// generation read before this snapshot's transaction began.
+    cache: Option<(Arc<MasterCache>, u64)>,
     txn: ReadTransaction,
 }
 
@@ -203,7 +207,11 @@ impl Snapshot {
         Ok(self.sync.get_or_init(|| t))
     }
 
-    pub(crate) fn new(txn: ReadTransaction) -> Result<Snapshot, StoreError> {
+    /// `cache` carries the generation read *before* `txn` was begun.
+    pub(crate) fn new(
+        txn: ReadTransaction,
+        cache: Option<(Arc<MasterCache>, u64)>,
+    ) -> Result<Snapshot, StoreError> {
         // Tables are opened on first use: a decision touches a few of them,
         // and opening all of them up front cost more than the lookups.
         Ok(Snapshot {
@@ -223,12 +231,21 @@ impl Snapshot {
             station_seq: OnceLock::new(),
             serials: OnceLock::new(),
             sync: OnceLock::new(),
+            cache,
             txn,
         })
     }
 
     /// An item.
     pub fn try_item(&self, code: &ItemCode) -> Result<Option<Item>, StoreError> {
+        if let Some((cache, g)) = &self.cache {
+            if let Some(hit) = cache.item(*g, &code.0) {
+                return Ok(hit.map(|i| Item::clone(&i)));
+            }
+            let row: Option<Item> = get_by_id(self.items()?, "items", &code.0)?;
+            cache.put_item(*g, &code.0, row.clone().map(Arc::new));
+            return Ok(row);
+        }
         get_by_id(self.items()?, "items", &code.0)
     }
 
@@ -239,6 +256,18 @@ impl Snapshot {
 
     /// A location by code, else by GLN.
     pub fn try_location(&self, code: &LocationCode) -> Result<Option<Location>, StoreError> {
+        if let Some((cache, g)) = &self.cache {
+            if let Some(hit) = cache.location(*g, &code.0) {
+                return Ok(hit.map(|l| Location::clone(&l)));
+            }
+            let row = self.read_location(code)?;
+            cache.put_location(*g, &code.0, row.clone().map(Arc::new));
+            return Ok(row);
+        }
+        self.read_location(code)
+    }
+
+    fn read_location(&self, code: &LocationCode) -> Result<Option<Location>, StoreError> {
         if let Some(l) = get_by_id(self.locations()?, "locations", &code.0)? {
             return Ok(Some(l));
         }

@@ -587,3 +587,59 @@ proptest! {
         prop_assert_eq!(snap.last_seq("p").unwrap(), snap.transaction_count().unwrap());
     }
 }
+
+#[tokio::test]
+async fn cached_items_and_locations_follow_imports_and_old_snapshots_keep_their_view() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    // Absent rows are cached as absent ...
+    let before = store.snapshot().unwrap();
+    assert!(before.item(&ItemCode(OATS.into())).is_none());
+    assert!(before.location(&loc("DOCK")).is_none());
+    assert!(store.snapshot().unwrap().location(&loc("DOCK")).is_none());
+    // ... until an import changes them.
+    let data = import::parse_json("master.json", MASTER).unwrap();
+    store.import(data).await.unwrap();
+    let snap = store.snapshot().unwrap();
+    assert_eq!(
+        snap.item(&ItemCode(OATS.into())).unwrap().description,
+        "Rolled oats"
+    );
+    assert!(snap.location(&loc("DOCK")).is_some());
+    // Found by GLN through the cache as well.
+    assert_eq!(
+        snap.location(&loc("9506000134376")).unwrap().code,
+        loc("A-01")
+    );
+    // A second read of the same snapshot and a fresh one agree.
+    assert_eq!(
+        snap.item(&ItemCode(OATS.into())),
+        store.snapshot().unwrap().item(&ItemCode(OATS.into()))
+    );
+    // The snapshot taken before the import still sees its own transaction.
+    assert!(before.item(&ItemCode(OATS.into())).is_none());
+
+    let changed = MASTER.replace("Rolled oats", "Rolled oats, organic");
+    let data = import::parse_json("master.json", &changed).unwrap();
+    store.import(data).await.unwrap();
+    assert_eq!(
+        store
+            .snapshot()
+            .unwrap()
+            .item(&ItemCode(OATS.into()))
+            .unwrap()
+            .description,
+        "Rolled oats, organic"
+    );
+    // Moves do not invalidate: still served, still right.
+    commit_new(&store, tx("s1", receive("L1", 5, "DOCK"))).await;
+    assert_eq!(
+        store
+            .snapshot()
+            .unwrap()
+            .item(&ItemCode(OATS.into()))
+            .unwrap()
+            .description,
+        "Rolled oats, organic"
+    );
+}

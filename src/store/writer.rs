@@ -22,6 +22,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::model::{Location, Lot, LotKey, MoveKind, Shipment, Transaction, TxId, WorkOrder};
 use crate::rules::SerialState;
 use crate::store::apply::{self, Rows};
+use crate::store::cache::MasterCache;
 use crate::store::import::{self, ImportSummary, MasterData};
 use crate::store::schema::{self, *};
 use crate::store::{Committed, StoreError, SyncState};
@@ -66,10 +67,11 @@ pub(crate) fn spawn(
     group_max: usize,
     notify: Arc<Notify>,
     counters: Arc<Counters>,
+    cache: Arc<MasterCache>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("lotstation-store-writer".into())
-        .spawn(move || run(&db, rx, group_max, &notify, &counters))
+        .spawn(move || run(&db, rx, group_max, &notify, &counters, &cache))
 }
 
 fn run(
@@ -78,9 +80,11 @@ fn run(
     group_max: usize,
     notify: &Notify,
     counters: &Counters,
+    cache: &MasterCache,
 ) {
     let mut next = rx.blocking_recv();
     while let Some(cmd) = next.take() {
+        let invalidate = touches_master_data(&cmd);
         match cmd {
             StoreCommand::Commit { tx, reply } => {
                 let mut group = vec![(tx, reply)];
@@ -123,10 +127,28 @@ fn run(
                 let _ = reply.send(Ok(()));
             }
         }
+        if invalidate {
+            cache.invalidate();
+        }
         if next.is_none() {
             next = rx.blocking_recv();
         }
     }
+}
+
+/// Whether a command may change items or locations, the rows the snapshot
+/// cache keeps. Recorded moves, sync marks and state, lot-number draws and
+/// pings never do; every other command (today an import, later anything
+/// added) invalidates the cache after it ran.
+fn touches_master_data(cmd: &StoreCommand) -> bool {
+    !matches!(
+        cmd,
+        StoreCommand::Commit { .. }
+            | StoreCommand::MarkSynced { .. }
+            | StoreCommand::SetSyncState { .. }
+            | StoreCommand::NextInternalLotSeq { .. }
+            | StoreCommand::Ping { .. }
+    )
 }
 
 /// Run `f` in one durable write transaction; commit only if it succeeded.

@@ -7,9 +7,9 @@
 //!
 //! Invalidation is by generation: the writer bumps [`MasterCache::generation`]
 //! after every committed write other than a recorded move, a sync-state
-//! update or a lot-number draw (those never touch items or locations; see
-//! `writer::touches_master_data`), so a write command added later
-//! invalidates by default. A snapshot reads the generation *before* it
+//! update or a lot-number draw (those never touch items or locations), and
+//! before it replies; `writer::in_write` does it, so a write command added
+//! later invalidates by default. A snapshot reads the generation *before* it
 //! opens its read transaction, and uses cached rows only while the cache
 //! still holds that generation; a row read from an older transaction is
 //! never served to a newer snapshot.

@@ -84,7 +84,6 @@ fn run(
 ) {
     let mut next = rx.blocking_recv();
     while let Some(cmd) = next.take() {
-        let invalidate = touches_master_data(&cmd);
         match cmd {
             StoreCommand::Commit { tx, reply } => {
                 let mut group = vec![(tx, reply)];
@@ -101,10 +100,10 @@ fn run(
                 commit_group(db, group, notify, counters);
             }
             StoreCommand::MarkSynced { ids, reply } => {
-                let _ = reply.send(in_write(db, |w| mark_synced(w, &ids)));
+                let _ = reply.send(in_write_no_master(db, |w| mark_synced(w, &ids)));
             }
             StoreCommand::SetSyncState { state, reply } => {
-                let _ = reply.send(in_write(db, |w| {
+                let _ = reply.send(in_write_no_master(db, |w| {
                     let bytes = encode(&state).map_err(StoreError::Encode)?;
                     w.open_table(SYNC_STATE)?
                         .insert(SYNC_STATE_KEY, bytes.as_slice())?;
@@ -112,7 +111,7 @@ fn run(
                 }));
             }
             StoreCommand::NextInternalLotSeq { day, reply } => {
-                let _ = reply.send(in_write(db, |w| {
+                let _ = reply.send(in_write_no_master(db, |w| {
                     let mut t = w.open_table(INTERNAL_LOT_SEQ)?;
                     let k = day_key(day);
                     let n = t.get(k)?.map_or(0, |g| g.value()).saturating_add(1);
@@ -121,14 +120,11 @@ fn run(
                 }));
             }
             StoreCommand::Import { data, reply } => {
-                let _ = reply.send(in_write(db, |w| import_master_data(w, &data)));
+                let _ = reply.send(in_write(db, cache, |w| import_master_data(w, &data)));
             }
             StoreCommand::Ping { reply } => {
                 let _ = reply.send(Ok(()));
             }
-        }
-        if invalidate {
-            cache.invalidate();
         }
         if next.is_none() {
             next = rx.blocking_recv();
@@ -136,23 +132,26 @@ fn run(
     }
 }
 
-/// Whether a command may change items or locations, the rows the snapshot
-/// cache keeps. Recorded moves, sync marks and state, lot-number draws and
-/// pings never do; every other command (today an import, later anything
-/// added) invalidates the cache after it ran.
-fn touches_master_data(cmd: &StoreCommand) -> bool {
-    !matches!(
-        cmd,
-        StoreCommand::Commit { .. }
-            | StoreCommand::MarkSynced { .. }
-            | StoreCommand::SetSyncState { .. }
-            | StoreCommand::NextInternalLotSeq { .. }
-            | StoreCommand::Ping { .. }
-    )
+/// Run `f` in one durable write transaction; commit only if it succeeded.
+///
+/// The snapshot cache of items and locations is invalidated after the
+/// commit and before the caller replies, so a snapshot taken once the reply
+/// is in never sees rows older than the write. This is the default for
+/// every write command; only commands that cannot touch items or locations
+/// use [`in_write_no_master`].
+fn in_write<T>(
+    db: &Database,
+    cache: &MasterCache,
+    f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let r = in_write_no_master(db, f);
+    cache.invalidate();
+    r
 }
 
-/// Run `f` in one durable write transaction; commit only if it succeeded.
-fn in_write<T>(
+/// [`in_write`] for commands that never change items or locations (sync
+/// marks and state, lot-number draws): the cache stays valid.
+fn in_write_no_master<T>(
     db: &Database,
     f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {

@@ -257,3 +257,18 @@ pub const API_TOKEN_LEN: RangeInclusive<usize> = 16..=256;
 pub fn signers_path() -> &'static str {
     "/var/lib/lotstation/signers.json"
 }
+
+/// `sources[].gap_ms` (usb_hid): quiet gap that ends a suffix-less keyboard
+/// scan or drops an unfinished HID-POS symbol.
+pub fn hid_gap_ms() -> u64 {
+    200
+}
+/// Allowed `sources[].gap_ms`.
+pub const HID_GAP_MS: RangeInclusive<u64> = 10..=10_000;
+
+/// `sources[].report_id` (usb_hid, mode hid_pos): the scanned-data report.
+pub fn hid_report_id() -> u64 {
+    2
+}
+/// Allowed `sources[].report_id`.
+pub const HID_REPORT_ID: RangeInclusive<u64> = 0..=255;

@@ -44,6 +44,11 @@ use crate::rules::{Context, LotRules, UnknownLotPolicy};
 use crate::source::framing::{Framer, FramingConfig, FramingConfigError, Suffix};
 use crate::source::selector::DeviceSelector;
 use crate::source::serial::{FlowControl, LineSettings, Parity, ScannerFeedback};
+use crate::source::usb_hid::keymap::Layout;
+use crate::source::usb_hid::report::{
+    EOT, GS, KeyboardSettings, PosSettings, RS, Suffix as HidSuffix,
+};
+use crate::source::usb_hid::{HidMode, UsbMatch};
 use crate::store::StoreConfig;
 
 pub use defaults::DEFAULT_CONFIG;
@@ -230,7 +235,8 @@ pub struct RawSource {
     pub assume_symbology: Option<Spanned<String>>,
     /// Identical frames within this many ms are dropped.
     pub debounce_ms: Option<Spanned<u64>>,
-    /// serial: device path, udev symlink or `usb:VID:PID[:SERIAL]`.
+    /// serial: device path, udev symlink or `usb:VID:PID[:SERIAL]`;
+    /// usb_hid: `usb:VID:PID[:SERIAL]` (a hid_pos source may leave it out).
     pub device: Option<Spanned<String>>,
     /// serial: bits per second.
     pub baud: Option<Spanned<u64>>,
@@ -242,7 +248,8 @@ pub struct RawSource {
     pub stop_bits: Option<Spanned<u64>>,
     /// serial: `none`, `software` or `hardware`.
     pub flow_control: Option<Spanned<String>>,
-    /// serial: what ends a scan: `cr`, `lf`, `crlf`, `tab` or `none`.
+    /// serial: what ends a scan: `cr`, `lf`, `crlf`, `tab` or `none`;
+    /// usb_hid keyboard: `enter`, `tab`, `enter_or_tab` or `none`.
     pub suffix: Option<Spanned<String>>,
     /// serial: bytes a scan starts with, in hex.
     pub prefix_hex: Option<Spanned<String>>,
@@ -260,6 +267,21 @@ pub struct RawSource {
     pub feedback_rejected_hex: Option<Spanned<String>>,
     /// serial: longest wait between reconnect attempts, in ms.
     pub reconnect_max_ms: Option<Spanned<u64>>,
+    /// usb_hid: `keyboard` or `hid_pos`.
+    pub mode: Option<Spanned<String>>,
+    /// usb_hid keyboard: the scanner's keyboard layout.
+    pub layout: Option<Spanned<String>>,
+    /// usb_hid keyboard: character the scanner sends in place of GS.
+    pub gs_substitute: Option<Spanned<String>>,
+    /// usb_hid keyboard: character the scanner sends in place of RS.
+    pub rs_substitute: Option<Spanned<String>>,
+    /// usb_hid keyboard: character the scanner sends in place of EOT.
+    pub eot_substitute: Option<Spanned<String>>,
+    /// usb_hid: quiet gap in ms that ends a suffix-less scan or drops an
+    /// unfinished HID-POS symbol.
+    pub gap_ms: Option<Spanned<u64>>,
+    /// usb_hid hid_pos: report id of the scanned-data report.
+    pub report_id: Option<Spanned<u64>>,
 }
 
 /// `[log]` as written.
@@ -417,11 +439,13 @@ pub enum SourceKind {
     Replay(ReplaySource),
     /// A scanner on a serial port or a USB-CDC / USB-serial adapter.
     Serial(SerialSource),
+    /// A USB HID scanner (keyboard wedge or HID-POS), read through libusb.
+    UsbHid(UsbHidSource),
 }
 
 impl SourceKind {
     /// The `kind` values the config accepts.
-    pub const NAMES: &'static [&'static str] = &["stdin", "replay", "serial"];
+    pub const NAMES: &'static [&'static str] = &["stdin", "replay", "serial", "usb_hid"];
 
     /// The config name of this kind.
     pub fn name(&self) -> &'static str {
@@ -429,8 +453,23 @@ impl SourceKind {
             SourceKind::Stdin => "stdin",
             SourceKind::Replay(_) => "replay",
             SourceKind::Serial(_) => "serial",
+            SourceKind::UsbHid(_) => "usb_hid",
         }
     }
+}
+
+/// Settings of a USB HID source.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UsbHidSource {
+    /// Which device.
+    pub device: UsbMatch,
+    /// Keyboard or HID-POS, with the decoder settings (the maximum scan
+    /// length is `decode.max_scan_bytes`).
+    pub mode: HidMode,
+    /// Quiet gap that ends a suffix-less keyboard scan, or drops a HID-POS
+    /// symbol whose continuation never came.
+    pub gap: Duration,
 }
 
 /// Settings of a replay source.
@@ -1260,6 +1299,7 @@ impl Check<'_> {
                 }
                 "replay" => Some(SourceKind::Replay(self.replay(s, i, dir))),
                 "serial" => Some(SourceKind::Serial(self.serial(s, i, max_scan))),
+                "usb_hid" => Some(SourceKind::UsbHid(self.usb_hid(s, i, max_scan))),
                 other => {
                     self.error(
                         span_of(&s.kind),
@@ -1307,66 +1347,79 @@ impl Check<'_> {
     }
 
     /// Keys given for a kind they do not belong to.
+    /// Keys written on a source of a kind that does not take them. Each key
+    /// names the kinds that take it (device and suffix mean something to
+    /// both serial and usb_hid sources).
     fn foreign_keys(&mut self, s: &RawSource, i: usize, kind: &SourceKind) {
         fn span<T>(v: Option<&Spanned<T>>) -> Option<Range<usize>> {
             v.map(Spanned::span)
         }
-        let replay = [
-            ("path", span(s.path.as_ref())),
-            ("speed", span(s.speed.as_ref())),
-            ("loop", span(s.looped.as_ref())),
-        ];
-        let serial = [
-            ("device", span(s.device.as_ref())),
-            ("baud", span(s.baud.as_ref())),
-            ("data_bits", span(s.data_bits.as_ref())),
-            ("parity", span(s.parity.as_ref())),
-            ("stop_bits", span(s.stop_bits.as_ref())),
-            ("flow_control", span(s.flow_control.as_ref())),
-            ("suffix", span(s.suffix.as_ref())),
-            ("prefix_hex", span(s.prefix_hex.as_ref())),
+        const REPLAY: &[&str] = &["replay"];
+        const SERIAL: &[&str] = &["serial"];
+        const USB_HID: &[&str] = &["usb_hid"];
+        const DEVICES: &[&str] = &["serial", "usb_hid"];
+        let keys = [
+            ("path", span(s.path.as_ref()), REPLAY),
+            ("speed", span(s.speed.as_ref()), REPLAY),
+            ("loop", span(s.looped.as_ref()), REPLAY),
+            ("device", span(s.device.as_ref()), DEVICES),
+            ("baud", span(s.baud.as_ref()), SERIAL),
+            ("data_bits", span(s.data_bits.as_ref()), SERIAL),
+            ("parity", span(s.parity.as_ref()), SERIAL),
+            ("stop_bits", span(s.stop_bits.as_ref()), SERIAL),
+            ("flow_control", span(s.flow_control.as_ref()), SERIAL),
+            ("suffix", span(s.suffix.as_ref()), DEVICES),
+            ("prefix_hex", span(s.prefix_hex.as_ref()), SERIAL),
             (
                 "inter_byte_timeout_ms",
                 span(s.inter_byte_timeout_ms.as_ref()),
+                SERIAL,
             ),
-            ("max_frame_bytes", span(s.max_frame_bytes.as_ref())),
-            ("aim_expected", span(s.aim_expected.as_ref())),
+            ("max_frame_bytes", span(s.max_frame_bytes.as_ref()), SERIAL),
+            ("aim_expected", span(s.aim_expected.as_ref()), SERIAL),
             (
                 "feedback_accepted_hex",
                 span(s.feedback_accepted_hex.as_ref()),
+                SERIAL,
             ),
             (
                 "feedback_warning_hex",
                 span(s.feedback_warning_hex.as_ref()),
+                SERIAL,
             ),
             (
                 "feedback_rejected_hex",
                 span(s.feedback_rejected_hex.as_ref()),
+                SERIAL,
             ),
-            ("reconnect_max_ms", span(s.reconnect_max_ms.as_ref())),
+            (
+                "reconnect_max_ms",
+                span(s.reconnect_max_ms.as_ref()),
+                SERIAL,
+            ),
+            ("mode", span(s.mode.as_ref()), USB_HID),
+            ("layout", span(s.layout.as_ref()), USB_HID),
+            ("gs_substitute", span(s.gs_substitute.as_ref()), USB_HID),
+            ("rs_substitute", span(s.rs_substitute.as_ref()), USB_HID),
+            ("eot_substitute", span(s.eot_substitute.as_ref()), USB_HID),
+            ("gap_ms", span(s.gap_ms.as_ref()), USB_HID),
+            ("report_id", span(s.report_id.as_ref()), USB_HID),
         ];
         let own = kind.name();
-        for (owner, keys, list) in [
-            ("replay", &replay[..], "path, speed and loop"),
-            (
-                "serial",
-                &serial[..],
-                "device, the line settings (baud, data_bits, parity, stop_bits, flow_control), the framing keys (suffix, prefix_hex, inter_byte_timeout_ms, max_frame_bytes, aim_expected), feedback_*_hex and reconnect_max_ms",
-            ),
-        ] {
-            if owner == own {
+        for (k, sp, owners) in keys {
+            if sp.is_none() || owners.contains(&own) {
                 continue;
             }
-            for (k, sp) in keys {
-                if sp.is_some() {
-                    self.error(
-                        sp.clone(),
-                        format!("sources[{i}].{k}"),
-                        format!("{k} does not apply to a source of kind {own}"),
-                        Some(format!("only kind {owner} takes {list}")),
-                    );
-                }
-            }
+            let hint = match owners {
+                [one] => format!("only kind {one} takes {k}"),
+                many => format!("only kinds {} take {k}", many.join(" and ")),
+            };
+            self.error(
+                sp,
+                format!("sources[{i}].{k}"),
+                format!("{k} does not apply to a source of kind {own}"),
+                Some(hint),
+            );
         }
     }
 
@@ -1611,6 +1664,155 @@ impl Check<'_> {
                 .looped
                 .as_ref()
                 .map_or_else(defaults::replay_loop, |l| *l.get_ref()),
+        }
+    }
+
+    fn usb_hid(&mut self, s: &RawSource, i: usize, max_scan: usize) -> UsbHidSource {
+        let key = |k: &str| format!("sources[{i}].{k}");
+        let mode_name = s.mode.as_ref().map_or("keyboard", |m| m.get_ref().as_str());
+        let pos = match mode_name {
+            "keyboard" => false,
+            "hid_pos" => true,
+            other => {
+                self.error(
+                    s.mode.as_ref().map(Spanned::span),
+                    key("mode"),
+                    format!("unknown USB HID mode {other:?}"),
+                    Some("allowed: keyboard (the scanner types like a keyboard), hid_pos (USB HID Point of Sale bar code scanner)".to_owned()),
+                );
+                false
+            }
+        };
+        let device = match &s.device {
+            Some(d) => match UsbMatch::parse(d.get_ref()) {
+                Ok(m) => m,
+                Err(msg) => {
+                    self.error(
+                        span_of(d),
+                        key("device"),
+                        msg,
+                        Some("allowed: usb:VID:PID or usb:VID:PID:SERIAL with four hex digits each, e.g. usb:0c2e:0b61 (see `lotstation devices` or lsusb)".to_owned()),
+                    );
+                    UsbMatch::default()
+                }
+            },
+            None => {
+                if !pos {
+                    self.error(
+                        Some(s.kind.span()),
+                        key("device"),
+                        "a usb_hid source in keyboard mode needs a device",
+                        Some("e.g. device = \"usb:0c2e:0b61\": lotstation takes the whole keyboard away from the desktop, so it must never guess which keyboard is the scanner".to_owned()),
+                    );
+                }
+                UsbMatch::default()
+            }
+        };
+        let gap = self.number(
+            s.gap_ms.as_ref(),
+            &key("gap_ms"),
+            defaults::hid_gap_ms(),
+            defaults::HID_GAP_MS,
+            " ms",
+        );
+        let mode = if pos {
+            for (k, span) in [
+                ("layout", s.layout.as_ref().map(Spanned::span)),
+                ("suffix", s.suffix.as_ref().map(Spanned::span)),
+                ("gs_substitute", s.gs_substitute.as_ref().map(Spanned::span)),
+                ("rs_substitute", s.rs_substitute.as_ref().map(Spanned::span)),
+                (
+                    "eot_substitute",
+                    s.eot_substitute.as_ref().map(Spanned::span),
+                ),
+            ] {
+                if span.is_some() {
+                    self.error(
+                        span,
+                        key(k),
+                        format!("{k} does not apply to mode hid_pos"),
+                        Some("HID-POS scanners send data, not keystrokes; only mode = \"keyboard\" takes it".to_owned()),
+                    );
+                }
+            }
+            let report_id = self.number(
+                s.report_id.as_ref(),
+                &key("report_id"),
+                defaults::hid_report_id(),
+                defaults::HID_REPORT_ID,
+                "",
+            );
+            HidMode::Pos(PosSettings {
+                report_id: u8::try_from(report_id).unwrap_or(2),
+                max_scan_bytes: max_scan,
+            })
+        } else {
+            if let Some(r) = &s.report_id {
+                self.error(
+                    span_of(r),
+                    key("report_id"),
+                    "report_id does not apply to mode keyboard",
+                    Some("only mode = \"hid_pos\" takes report_id".to_owned()),
+                );
+            }
+            let layouts: Vec<(&str, Layout)> =
+                Layout::ALL.iter().map(|l| (l.as_str(), *l)).collect();
+            let layout = self.choice(
+                s.layout.as_ref(),
+                &key("layout"),
+                "keyboard layout",
+                &layouts,
+                Layout::Us,
+            );
+            let suffixes: Vec<(&str, HidSuffix)> =
+                HidSuffix::ALL.iter().map(|x| (x.as_str(), *x)).collect();
+            let suffix = self.choice(
+                s.suffix.as_ref(),
+                &key("suffix"),
+                "suffix",
+                &suffixes,
+                HidSuffix::Enter,
+            );
+            let mut substitutes = Vec::new();
+            for (k, v, byte) in [
+                ("gs_substitute", &s.gs_substitute, GS),
+                ("rs_substitute", &s.rs_substitute, RS),
+                ("eot_substitute", &s.eot_substitute, EOT),
+            ] {
+                let Some(v) = v else { continue };
+                let mut chars = v.get_ref().chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !c.is_control() && !c.is_alphanumeric() => {
+                        if substitutes.iter().any(|(x, _)| *x == c) {
+                            self.error(
+                                span_of(v),
+                                key(k),
+                                format!("{c:?} already stands for another control character"),
+                                Some("each substitute needs its own character".to_owned()),
+                            );
+                        } else {
+                            substitutes.push((c, byte));
+                        }
+                    }
+                    _ => self.error(
+                        span_of(v),
+                        key(k),
+                        format!("{:?} is not a single substitute character", v.get_ref()),
+                        Some("allowed: one printable character that is neither a letter nor a digit and never occurs in the data, e.g. \"~\" or \"^\"".to_owned()),
+                    ),
+                }
+            }
+            HidMode::Keyboard(KeyboardSettings {
+                layout,
+                suffix,
+                substitutes,
+                max_scan_bytes: max_scan,
+            })
+        };
+        UsbHidSource {
+            device,
+            mode,
+            gap: Duration::from_millis(gap),
         }
     }
 

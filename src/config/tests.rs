@@ -148,6 +148,13 @@ fn default_file_documents_every_key() {
         "feedback_warning_hex",
         "feedback_rejected_hex",
         "reconnect_max_ms",
+        "mode",
+        "layout",
+        "gs_substitute",
+        "rs_substitute",
+        "eot_substitute",
+        "gap_ms",
+        "report_id",
         "level",
         "format",
         "listen",
@@ -174,7 +181,11 @@ fn default_file_source_examples_are_valid_when_uncommented() {
         .collect::<Vec<_>>()
         .join("\n");
     let c = ok(&example);
-    assert_eq!(c.sources.len(), 3);
+    assert_eq!(c.sources.len(), 4);
+    let SourceKind::UsbHid(u) = &c.sources[3].kind else {
+        panic!("usb_hid expected")
+    };
+    assert_eq!(u.device.to_string(), "usb:0c2e:0b61");
     assert_eq!(c.sources[0].kind, SourceKind::Stdin);
     assert_eq!(c.sources[0].assume_symbology, Some(AimId::GS1_128));
     let SourceKind::Replay(r) = &c.sources[1].kind else {
@@ -570,7 +581,7 @@ fn source_kind_lists_the_kinds() {
     );
     assert_eq!(
         e.to_string(),
-        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial"
+        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial, usb_hid"
     );
 }
 
@@ -856,4 +867,131 @@ fn unreadable_file_is_one_error_naming_the_file() {
         s.starts_with("/nonexistent/lotstation.toml: cannot read the file"),
         "{s}"
     );
+}
+
+// --- usb_hid sources ----------------------------------------------------
+
+#[test]
+fn usb_hid_keyboard_source_with_every_key() {
+    let c = ok(concat!(
+        "[decode]\nmax_scan_bytes = 500\n",
+        "[[sources]]\nname = \"wedge\"\nkind = \"usb_hid\"\n",
+        "device = \"usb:0C2E:0b61:LS0001\"\nmode = \"keyboard\"\nlayout = \"fr\"\n",
+        "suffix = \"tab\"\ngs_substitute = \"~\"\nrs_substitute = \"^\"\n",
+        "eot_substitute = \"|\"\ngap_ms = 80\n",
+    ));
+    let SourceKind::UsbHid(u) = &c.sources[0].kind else {
+        panic!("{:?}", c.sources[0].kind)
+    };
+    assert_eq!(u.device.to_string(), "usb:0c2e:0b61:LS0001");
+    assert_eq!(u.gap, Duration::from_millis(80));
+    assert_eq!(
+        u.mode,
+        HidMode::Keyboard(KeyboardSettings {
+            layout: Layout::Fr,
+            suffix: HidSuffix::Tab,
+            substitutes: vec![('~', GS), ('^', RS), ('|', EOT)],
+            max_scan_bytes: 500,
+        })
+    );
+}
+
+#[test]
+fn usb_hid_defaults_and_hid_pos_without_a_device() {
+    let c = ok("[[sources]]\nname = \"w\"\nkind = \"usb_hid\"\ndevice = \"usb:0c2e:0b61\"\n");
+    let SourceKind::UsbHid(u) = &c.sources[0].kind else {
+        panic!()
+    };
+    assert_eq!(u.gap, Duration::from_millis(defaults::hid_gap_ms()));
+    let HidMode::Keyboard(k) = &u.mode else {
+        panic!()
+    };
+    assert_eq!((k.layout, k.suffix), (Layout::Us, HidSuffix::Enter));
+    let c =
+        ok("[[sources]]\nname = \"p\"\nkind = \"usb_hid\"\nmode = \"hid_pos\"\nreport_id = 3\n");
+    let SourceKind::UsbHid(u) = &c.sources[0].kind else {
+        panic!()
+    };
+    assert_eq!(u.device, UsbMatch::default());
+    assert!(matches!(
+        u.mode,
+        HidMode::Pos(PosSettings { report_id: 3, .. })
+    ));
+}
+
+#[test]
+fn usb_hid_keyboard_needs_a_device() {
+    let e = one(
+        "[[sources]]\nname = \"w\"\nkind = \"usb_hid\"\n",
+        5,
+        "sources[0].device",
+    );
+    has(&e, "needs a device", "never guess");
+}
+
+#[test]
+fn usb_hid_bad_values_name_their_key() {
+    let src = "[[sources]]\nname = \"w\"\nkind = \"usb_hid\"\ndevice = \"usb:0c2e:0b61\"\n";
+    let e = one(
+        &format!("{src}layout = \"azerty\"\n"),
+        7,
+        "sources[0].layout",
+    );
+    has(&e, "unknown keyboard layout", "us, uk, de, fr");
+    let e = one(&format!("{src}suffix = \"cr\"\n"), 7, "sources[0].suffix");
+    has(&e, "unknown suffix", "enter");
+    let e = one(
+        &format!("{src}gs_substitute = \"ab\"\n"),
+        7,
+        "sources[0].gs_substitute",
+    );
+    has(&e, "not a single substitute character", "~");
+    let e = one(
+        &format!("{src}gs_substitute = \"7\"\n"),
+        7,
+        "sources[0].gs_substitute",
+    );
+    has(&e, "not a single substitute character", "");
+    let e = one(
+        &format!("{src}gs_substitute = \"~\"\nrs_substitute = \"~\"\n"),
+        8,
+        "sources[0].rs_substitute",
+    );
+    has(&e, "already stands for", "");
+    let e = one(&format!("{src}gap_ms = 1\n"), 7, "sources[0].gap_ms");
+    has(&e, "out of range", "10 to 10000 ms");
+    let e = one(&format!("{src}mode = \"mouse\"\n"), 7, "sources[0].mode");
+    has(&e, "unknown USB HID mode", "hid_pos");
+    let e = one(&format!("{src}report_id = 2\n"), 7, "sources[0].report_id");
+    has(&e, "does not apply to mode keyboard", "hid_pos");
+    let e = one(&format!("{src}path = \"x\"\n"), 7, "sources[0].path");
+    has(&e, "does not apply to a source of kind usb_hid", "replay");
+    let e = one(
+        "[[sources]]\nname = \"w\"\nkind = \"usb_hid\"\ndevice = \"/dev/hidraw0\"\n",
+        6,
+        "sources[0].device",
+    );
+    has(&e, "not a USB selector", "usb:VID:PID");
+    let e = one(
+        "[[sources]]\nname = \"p\"\nkind = \"usb_hid\"\nmode = \"hid_pos\"\nlayout = \"de\"\n",
+        7,
+        "sources[0].layout",
+    );
+    has(&e, "does not apply to mode hid_pos", "keyboard");
+}
+
+#[test]
+fn usb_hid_keys_on_other_kinds_are_errors() {
+    let e = one(
+        "[[sources]]\nname = \"r\"\nkind = \"replay\"\npath = \"x.replay\"\nlayout = \"de\"\n",
+        7,
+        "sources[0].layout",
+    );
+    has(&e, "does not apply to a source of kind replay", "usb_hid");
+    let e = one(
+        "[[sources]]\nname = \"k\"\nkind = \"stdin\"\ndevice = \"usb:0c2e:0b61\"\n",
+        6,
+        "sources[0].device",
+    );
+    has(&e, "does not apply to a source of kind stdin", "usb_hid");
 }

@@ -43,7 +43,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SourceKind};
 use crate::source::status::{DeviceState, Devices};
-use crate::source::{Frame, replay, serial, stdin};
+use crate::source::{Frame, replay, serial, stdin, usb_hid};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
@@ -250,6 +250,24 @@ async fn supervise(
                 // Verdicts reach the scanner only when it has feedback bytes.
                 let verdicts = (!ser.feedback.is_empty()).then(|| events.subscribe());
                 sources.spawn(serial::run(settings, tx, status, verdicts, cancel));
+            }
+            SourceKind::UsbHid(u) => {
+                let settings = usb_hid::UsbHidSettings {
+                    name,
+                    device: u.device.clone(),
+                    mode: u.mode.clone(),
+                    gap: u.gap,
+                    assume_symbology: s.assume_symbology,
+                };
+                sources.spawn(async move {
+                    let t = usb_hid::run(settings, tx, status, cancel).await;
+                    tracing::info!(
+                        frames = t.frames,
+                        reports = t.reports,
+                        errors = t.errors,
+                        "USB HID source stopped"
+                    );
+                });
             }
             // Hardware sources join here as they are implemented.
             #[allow(

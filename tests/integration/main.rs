@@ -23,3 +23,4 @@ mod journald;
 mod sd_notify;
 mod serial_pty;
 mod usb_hid_reports;
+mod usb_hid_source;

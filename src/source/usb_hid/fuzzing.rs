@@ -108,6 +108,8 @@ pub fn check_pos(data: &[u8]) {
         a.push(report, &mut out);
     }
     check_outcomes(&out, max, "hid_pos", data);
+    // The report-descriptor scan must stay in bounds on any bytes.
+    let _ = super::report::has_usage_page(stream, 0x8C);
     if let Some(e) = a.expire()
         && e.to_string().is_empty()
     {

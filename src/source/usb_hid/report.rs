@@ -139,10 +139,13 @@ pub enum ReportError {
         /// Symbology of the part that differed.
         now: String,
     },
-    /// A continued symbol whose last part never came (the device went quiet
-    /// or away); dropped.
-    #[error("scan dropped: a HID-POS symbol of {bytes} bytes announced more data that never came")]
-    PosIncomplete {
+    /// A scan whose end never came: a continued HID-POS symbol whose next
+    /// part did not arrive, or keys typed without a suffix when the device
+    /// went away; dropped.
+    #[error(
+        "scan dropped: {bytes} bytes arrived but the end of the scan never came (the device went quiet or away)"
+    )]
+    Incomplete {
         /// Bytes received so far.
         bytes: usize,
     },
@@ -719,8 +722,42 @@ impl PosAssembler {
     pub fn expire(&mut self) -> Option<ReportError> {
         self.pending
             .take()
-            .map(|p| ReportError::PosIncomplete { bytes: p.seen })
+            .map(|p| ReportError::Incomplete { bytes: p.seen })
     }
+}
+
+/// True when a HID report descriptor declares usage page `page`: a Usage
+/// Page item, or an extended (32-bit) Usage whose high half is the page.
+/// Short items only matter here; long items are skipped. Never reads past
+/// the end, whatever the bytes.
+pub fn has_usage_page(descriptor: &[u8], page: u16) -> bool {
+    let mut rest = descriptor;
+    while let Some((&prefix, tail)) = rest.split_first() {
+        if prefix == 0xFE {
+            // Long item: size, tag, data.
+            let size = usize::from(tail.first().copied().unwrap_or(0));
+            rest = tail.get(2 + size..).unwrap_or_default();
+            continue;
+        }
+        let size = match prefix & 0x03 {
+            3 => 4,
+            n => usize::from(n),
+        };
+        let Some(data) = tail.get(..size) else { break };
+        let value = data
+            .iter()
+            .rev()
+            .fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+        match prefix & 0xFC {
+            // Usage Page (global, tag 0).
+            0x04 if value == u32::from(page) => return true,
+            // Usage (local, tag 0) in its 4-byte extended form.
+            0x08 if size == 4 && value >> 16 == u32::from(page) => return true,
+            _ => {}
+        }
+        rest = tail.get(size..).unwrap_or_default();
+    }
+    false
 }
 
 /// Test and fixture support: the boot reports a scanner configured for
@@ -1140,8 +1177,29 @@ mod tests {
         out.clear();
         a.push(&[2, 2, b']', b'C', b'1', b'1', b'2', 1], &mut out);
         assert!(out.is_empty());
-        assert_eq!(a.expire(), Some(ReportError::PosIncomplete { bytes: 2 }));
+        assert_eq!(a.expire(), Some(ReportError::Incomplete { bytes: 2 }));
         assert_eq!(a.expire(), None);
+    }
+
+    #[test]
+    fn usage_page_found_in_report_descriptors() {
+        // A HID-POS scanner: Usage Page (0x8C), Usage (0x02), Collection...
+        let pos = [0x06, 0x8C, 0x00, 0x09, 0x02, 0xA1, 0x01, 0x85, 0x02, 0xC0];
+        assert!(has_usage_page(&pos, 0x8C));
+        // One-byte form.
+        assert!(has_usage_page(&[0x05, 0x8C, 0x09, 0x02], 0x8C));
+        // Extended usage 0x008C0002.
+        assert!(has_usage_page(&[0x0B, 0x02, 0x00, 0x8C, 0x00], 0x8C));
+        // A boot keyboard: Generic Desktop, Keyboard page.
+        let kbd = [
+            0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0xC0,
+        ];
+        assert!(!has_usage_page(&kbd, 0x8C));
+        // Truncated and long items do not confuse it.
+        assert!(!has_usage_page(&[0x06, 0x8C], 0x8C));
+        assert!(!has_usage_page(&[0xFE, 0x03, 0x00, 0x05, 0x8C, 0x00], 0x8C));
+        assert!(has_usage_page(&[0xFE, 0x01, 0x00, 0x00, 0x05, 0x8C], 0x8C));
+        assert!(!has_usage_page(&[], 0x8C));
     }
 
     #[test]

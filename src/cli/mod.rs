@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod decode_image;
 mod epc;
 mod llrp;
 pub(crate) mod out;
-mod parse;
+pub(crate) mod parse;
 mod run;
 mod signer;
 mod store_cmds;
@@ -37,6 +38,7 @@ pub struct Cli {
 enum Command {
     Run(run::RunArgs),
     Parse(parse::ParseArgs),
+    DecodeImage(decode_image::DecodeImageArgs),
     Epc(epc::EpcArgs),
     Llrp(llrp::LlrpArgs),
     Import(store_cmds::ImportArgs),
@@ -55,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::DecodeImage(args) => decode_image::run(args),
         Command::Epc(args) => epc::run(args),
         Command::Llrp(args) => llrp::run(args),
         Command::Import(args) => store_cmds::import(args),

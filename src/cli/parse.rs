@@ -166,7 +166,7 @@ fn write_line_error(
 }
 
 #[derive(Serialize)]
-struct JsonWarning<'a> {
+pub(super) struct JsonWarning<'a> {
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     ai: Option<&'a str>,
@@ -174,7 +174,7 @@ struct JsonWarning<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonError<'a> {
+pub(super) struct JsonError<'a> {
     kind: &'a str,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +187,7 @@ struct JsonError<'a> {
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum JsonResult<'a> {
+pub(super) enum JsonResult<'a> {
     Ok {
         ok: bool,
         #[serde(rename = "type")]
@@ -266,7 +266,7 @@ impl<'a> From<&'a Result<Decoded, IdentError>> for JsonResult<'a> {
     }
 }
 
-fn write_human(w: &mut impl Write, d: &Decoded) -> anyhow::Result<()> {
+pub(super) fn write_human(w: &mut impl Write, d: &Decoded) -> anyhow::Result<()> {
     let sym = match d.symbology() {
         Some(s) => format!("{} ({s})", s.name()),
         None => "no symbology identifier".to_owned(),

@@ -272,3 +272,10 @@ pub fn hid_report_id() -> u64 {
 }
 /// Allowed `sources[].report_id`.
 pub const HID_REPORT_ID: RangeInclusive<u64> = 0..=255;
+
+/// `sources[].poll_ms` (image_dir): how often the directory is listed.
+pub fn image_poll_ms() -> u64 {
+    500
+}
+/// Allowed `sources[].poll_ms`.
+pub const IMAGE_POLL_MS: RangeInclusive<u64> = 20..=60_000;

@@ -282,6 +282,8 @@ pub struct RawSource {
     pub gap_ms: Option<Spanned<u64>>,
     /// usb_hid hid_pos: report id of the scanned-data report.
     pub report_id: Option<Spanned<u64>>,
+    /// image_dir: how often the directory is listed, in ms.
+    pub poll_ms: Option<Spanned<u64>>,
 }
 
 /// `[log]` as written.
@@ -441,11 +443,14 @@ pub enum SourceKind {
     Serial(SerialSource),
     /// A USB HID scanner (keyboard wedge or HID-POS), read through libusb.
     UsbHid(UsbHidSource),
+    /// A directory where a camera drops pictures of labels.
+    ImageDir(ImageDirSource),
 }
 
 impl SourceKind {
     /// The `kind` values the config accepts.
-    pub const NAMES: &'static [&'static str] = &["stdin", "replay", "serial", "usb_hid"];
+    pub const NAMES: &'static [&'static str] =
+        &["stdin", "replay", "serial", "usb_hid", "image_dir"];
 
     /// The config name of this kind.
     pub fn name(&self) -> &'static str {
@@ -454,8 +459,19 @@ impl SourceKind {
             SourceKind::Replay(_) => "replay",
             SourceKind::Serial(_) => "serial",
             SourceKind::UsbHid(_) => "usb_hid",
+            SourceKind::ImageDir(_) => "image_dir",
         }
     }
+}
+
+/// Settings of an image-directory source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImageDirSource {
+    /// Absolute path of the watched directory.
+    pub dir: PathBuf,
+    /// How often it is listed.
+    pub poll: Duration,
 }
 
 /// Settings of a USB HID source.
@@ -1300,6 +1316,7 @@ impl Check<'_> {
                 "replay" => Some(SourceKind::Replay(self.replay(s, i, dir))),
                 "serial" => Some(SourceKind::Serial(self.serial(s, i, max_scan))),
                 "usb_hid" => Some(SourceKind::UsbHid(self.usb_hid(s, i, max_scan))),
+                "image_dir" => Some(SourceKind::ImageDir(self.image_dir(s, i, dir))),
                 other => {
                     self.error(
                         span_of(&s.kind),
@@ -1358,8 +1375,10 @@ impl Check<'_> {
         const SERIAL: &[&str] = &["serial"];
         const USB_HID: &[&str] = &["usb_hid"];
         const DEVICES: &[&str] = &["serial", "usb_hid"];
+        const FILES: &[&str] = &["replay", "image_dir"];
+        const IMAGE_DIR: &[&str] = &["image_dir"];
         let keys = [
-            ("path", span(s.path.as_ref()), REPLAY),
+            ("path", span(s.path.as_ref()), FILES),
             ("speed", span(s.speed.as_ref()), REPLAY),
             ("loop", span(s.looped.as_ref()), REPLAY),
             ("device", span(s.device.as_ref()), DEVICES),
@@ -1404,6 +1423,7 @@ impl Check<'_> {
             ("eot_substitute", span(s.eot_substitute.as_ref()), USB_HID),
             ("gap_ms", span(s.gap_ms.as_ref()), USB_HID),
             ("report_id", span(s.report_id.as_ref()), USB_HID),
+            ("poll_ms", span(s.poll_ms.as_ref()), IMAGE_DIR),
         ];
         let own = kind.name();
         for (k, sp, owners) in keys {
@@ -1664,6 +1684,32 @@ impl Check<'_> {
                 .looped
                 .as_ref()
                 .map_or_else(defaults::replay_loop, |l| *l.get_ref()),
+        }
+    }
+
+    fn image_dir(&mut self, s: &RawSource, i: usize, dir: &Path) -> ImageDirSource {
+        let path = match &s.path {
+            Some(p) => self.path(p, &format!("sources[{i}].path"), dir),
+            None => {
+                self.error(
+                    Some(s.kind.span()),
+                    format!("sources[{i}].path"),
+                    "an image_dir source needs a path",
+                    Some("the directory the camera writes pictures to, e.g. path = \"/var/lib/lotstation/camera\"".to_owned()),
+                );
+                PathBuf::new()
+            }
+        };
+        let poll = self.number(
+            s.poll_ms.as_ref(),
+            &format!("sources[{i}].poll_ms"),
+            defaults::image_poll_ms(),
+            defaults::IMAGE_POLL_MS,
+            " ms",
+        );
+        ImageDirSource {
+            dir: path,
+            poll: Duration::from_millis(poll),
         }
     }
 

@@ -581,7 +581,7 @@ fn source_kind_lists_the_kinds() {
     );
     assert_eq!(
         e.to_string(),
-        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial, usb_hid"
+        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial, usb_hid, image_dir"
     );
 }
 
@@ -994,4 +994,35 @@ fn usb_hid_keys_on_other_kinds_are_errors() {
         "sources[0].device",
     );
     has(&e, "does not apply to a source of kind stdin", "usb_hid");
+}
+
+// --- image_dir sources --------------------------------------------------
+
+#[test]
+fn image_dir_source() {
+    let c =
+        ok("[[sources]]\nname = \"cam\"\nkind = \"image_dir\"\npath = \"shots\"\npoll_ms = 100\n");
+    let SourceKind::ImageDir(d) = &c.sources[0].kind else {
+        panic!()
+    };
+    assert_eq!(d.dir, Path::new("/etc/lotstation/shots"));
+    assert_eq!(d.poll, Duration::from_millis(100));
+    let e = one(
+        "[[sources]]\nname = \"cam\"\nkind = \"image_dir\"\n",
+        5,
+        "sources[0].path",
+    );
+    has(&e, "needs a path", "camera");
+    let e = one(
+        "[[sources]]\nname = \"cam\"\nkind = \"image_dir\"\npath = \"x\"\nspeed = 1.0\n",
+        7,
+        "sources[0].speed",
+    );
+    has(&e, "does not apply to a source of kind image_dir", "replay");
+    let e = one(
+        "[[sources]]\nname = \"r\"\nkind = \"replay\"\npath = \"x\"\npoll_ms = 100\n",
+        7,
+        "sources[0].poll_ms",
+    );
+    has(&e, "does not apply to a source of kind replay", "image_dir");
 }

@@ -43,7 +43,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SourceKind};
 use crate::source::status::{DeviceState, Devices};
-use crate::source::{Frame, replay, serial, stdin, usb_hid};
+use crate::source::{Frame, image, replay, serial, stdin, usb_hid};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
@@ -267,6 +267,20 @@ async fn supervise(
                         errors = t.errors,
                         "USB HID source stopped"
                     );
+                });
+            }
+            SourceKind::ImageDir(d) => {
+                let settings = image::ImageDirSettings {
+                    name,
+                    dir: d.dir.clone(),
+                    poll: d.poll,
+                    limits: image::ImageLimits::default(),
+                    max_frame_bytes: max,
+                    assume_symbology: s.assume_symbology,
+                };
+                sources.spawn(async move {
+                    let n = image::run(settings, tx, status, cancel).await;
+                    tracing::info!(frames = n, "image directory source stopped");
                 });
             }
             // Hardware sources join here as they are implemented.

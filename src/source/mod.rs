@@ -19,6 +19,7 @@ pub mod capture;
 pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod image;
 pub mod llrp;
 pub mod replay;
 pub mod selector;

@@ -19,6 +19,7 @@ mod error_kinds;
 mod fake_scanner;
 mod fuzz_corpus;
 mod ident_props;
+mod image_decode;
 mod journald;
 mod sd_notify;
 mod serial_pty;

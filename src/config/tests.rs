@@ -181,11 +181,15 @@ fn default_file_source_examples_are_valid_when_uncommented() {
         .collect::<Vec<_>>()
         .join("\n");
     let c = ok(&example);
-    assert_eq!(c.sources.len(), 4);
+    assert_eq!(c.sources.len(), 5);
     let SourceKind::UsbHid(u) = &c.sources[3].kind else {
         panic!("usb_hid expected")
     };
     assert_eq!(u.device.to_string(), "usb:0c2e:0b61");
+    let SourceKind::ImageDir(d) = &c.sources[4].kind else {
+        panic!("image_dir expected")
+    };
+    assert_eq!(d.dir, Path::new("/var/lib/lotstation/camera"));
     assert_eq!(c.sources[0].kind, SourceKind::Stdin);
     assert_eq!(c.sources[0].assume_symbology, Some(AimId::GS1_128));
     let SourceKind::Replay(r) = &c.sources[1].kind else {

@@ -6,9 +6,9 @@
 //! 2. Each lot label ((01) + (10); quantity from (30)/(37)/(310n), else the
 //!    default) → an Issue move to the work order, taken from the production
 //!    location when the lot has stock there, else from the lot's only
-//!    location (`None` when it has several: the rules and the store then
-//!    refuse it). The work order stays for the next lot; another work order
-//!    code switches the target.
+//!    location. When it has several, the station holds the move and asks
+//!    for the location it is taken from (see `Station`). The work order
+//!    stays for the next lot; another work order code switches the target.
 //!
 //! A lot before any work order is a wrong step ("scan a work order").
 

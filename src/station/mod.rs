@@ -19,6 +19,13 @@
 //! from the configured pattern before judging and recording, and must
 //! rewrite both `new_lot.key` and the lines that name it.
 //!
+//! An issue or shipment of a lot stocked at several locations (none of them
+//! the preferred one) is not proposed with a guessed source: the station
+//! holds it and asks "Lot … is at A-01: 20, B-02: 5; scan the location you
+//! take it from"; the next location scan (a code, or a GLN label) among
+//! those completes it. Badges and commands still work meanwhile; CANCEL and
+//! a mode change drop it. Move mode asks the same before the destination.
+//!
 //! # Layout
 //!
 //! - [`scan`]: [`Scan`] and [`classify`].
@@ -50,7 +57,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ident::{InternalCode, InternalKind};
 use crate::model::{
-    LocationCode, Lot, LotKey, Move, MoveKind, Outcome, Qty, Reason, ReasonCode, ScanRecord,
+    LocationCode, Lot, LotKey, LotNo, Move, MoveKind, Outcome, Qty, Reason, ReasonCode, ScanRecord,
     Verdict,
 };
 use crate::rules::{Fact, LotRules, View, reason};
@@ -330,6 +337,70 @@ pub struct Station {
     mode: Mode,
     operator: Option<String>,
     flow: Box<dyn Workflow>,
+    /// An issue or shipment of a lot stocked at several locations, waiting
+    /// for the operator to scan the one the lot is taken from.
+    pick: Option<SourcePick>,
+}
+
+/// A move held until its source location is scanned.
+#[derive(Debug)]
+struct SourcePick {
+    mv: Move,
+    /// Where the lot has stock, with how much.
+    stocked: Vec<(LocationCode, Qty)>,
+}
+
+impl SourcePick {
+    fn lot(&self) -> &str {
+        self.mv.lines.first().map_or("", |l| l.lot.lot.0.as_str())
+    }
+
+    fn expected(&self) -> String {
+        format!(
+            "the location lot {} is taken from ({})",
+            self.lot(),
+            stock_list(&self.stocked)
+        )
+    }
+}
+
+/// `A-01: 20, B-02: 5`.
+pub(crate) fn stock_list(stocked: &[(LocationCode, Qty)]) -> String {
+    stocked
+        .iter()
+        .map(|(c, q)| format!("{}: {q}", c.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The locations a lot has stock at, when there are several.
+pub(crate) fn ambiguous_source(lot: &Lot) -> Option<Vec<(LocationCode, Qty)>> {
+    let at: Vec<(LocationCode, Qty)> = lot
+        .on_hand
+        .iter()
+        .filter(|(_, q)| q.0 > 0)
+        .map(|(c, q)| (c.clone(), *q))
+        .collect();
+    (at.len() > 1).then_some(at)
+}
+
+/// A location scan: a location code, or a GS1 label with a GLN (414) and
+/// no GTIN, resolved to the location's code through the view.
+pub(crate) fn scanned_location(scan: &Scan, view: &dyn View) -> Option<LocationCode> {
+    match scan {
+        Scan::Internal(code) if code.kind == InternalKind::Location => {
+            Some(LocationCode(code.id.clone()))
+        }
+        Scan::Gs1(_) => {
+            let label = Label::from_scan(scan)?.ok()?;
+            if label.gtin().is_some() {
+                return None;
+            }
+            let gln = LocationCode(label.get("414")?.to_owned());
+            Some(view.location(&gln).map_or(gln, |l| l.code))
+        }
+        _ => None,
+    }
 }
 
 impl Station {
@@ -340,6 +411,7 @@ impl Station {
             settings,
             mode,
             flow: fresh(mode),
+            pick: None,
         }
     }
 
@@ -360,7 +432,10 @@ impl Station {
 
     /// A short hint of what to scan now, e.g. "scan a supplier label".
     pub fn expecting(&self) -> String {
-        format!("scan {}", self.flow.expected(&self.settings))
+        match &self.pick {
+            Some(p) => format!("scan {}", p.expected()),
+            None => format!("scan {}", self.flow.expected(&self.settings)),
+        }
     }
 
     /// Switch mode (from the kiosk or a command code). The current step's
@@ -369,6 +444,7 @@ impl Station {
     pub fn set_mode(&mut self, mode: Mode) -> Vec<Action> {
         self.mode = mode;
         self.flow = fresh(mode);
+        self.pick = None;
         vec![Action::ModeChanged(mode), self.prompt()]
     }
 
@@ -387,6 +463,13 @@ impl Station {
         now: Timestamp,
     ) -> Vec<Action> {
         let mut out = self.on_tick(now);
+        if self.pick.is_some()
+            && !matches!(&scan, Scan::Internal(c) if matches!(c.kind, InternalKind::Command | InternalKind::Operator))
+        {
+            out.extend(self.on_pick(&scan, record, view));
+            return out;
+        }
+        let first_new = out.len();
         let cx = Cx {
             settings: &self.settings,
             operator: self.operator.as_deref(),
@@ -417,7 +500,70 @@ impl Station {
             },
             Scan::Plain(_) => out.push(wrong_step(&self.flow.expected(&self.settings))),
         }
+        self.hold_ambiguous_sources(&mut out, first_new, view);
         out
+    }
+
+    /// An issue or shipment of a lot stocked at several locations cannot
+    /// say where the stock comes from: hold it and ask for the location.
+    fn hold_ambiguous_sources(&mut self, out: &mut [Action], from: usize, view: &impl View) {
+        for a in out.iter_mut().skip(from) {
+            let Action::Propose(mv) = a else { continue };
+            if self.pick.is_some()
+                || mv.from.is_some()
+                || !matches!(mv.kind, MoveKind::Issue | MoveKind::Ship)
+                || mv.lines.len() != 1
+            {
+                continue;
+            }
+            let Some(stocked) = mv
+                .lines
+                .first()
+                .and_then(|l| view.lot(&l.lot))
+                .and_then(|lot| ambiguous_source(&lot))
+            else {
+                continue;
+            };
+            let pick = SourcePick {
+                mv: mv.clone(),
+                stocked,
+            };
+            *a = Action::Prompt(format!(
+                "Lot {} is at {}; scan the location you take it from",
+                pick.lot(),
+                stock_list(&pick.stocked)
+            ));
+            self.pick = Some(pick);
+        }
+    }
+
+    /// The scan after a held move: its source location, or a wrong step.
+    fn on_pick(&mut self, scan: &Scan, record: ScanRecord, view: &impl View) -> Vec<Action> {
+        let Some(pick) = self.pick.as_mut() else {
+            return Vec::new();
+        };
+        let Some(at) = scanned_location(scan, view) else {
+            return vec![wrong_step(&pick.expected())];
+        };
+        if !pick.stocked.iter().any(|(c, _)| *c == at) {
+            let lot = LotNo(pick.lot().to_owned());
+            let text = reason(&Fact::NotHere {
+                lot: &lot,
+                at: &at,
+                elsewhere: None,
+            })
+            .text;
+            return vec![reject(
+                ReasonCode::WrongLocation,
+                format!("{text}; scan {}", pick.expected()),
+            )];
+        }
+        let Some(mut pick) = self.pick.take() else {
+            return Vec::new();
+        };
+        pick.mv.from = Some(at);
+        pick.mv.scans.push(record);
+        vec![Action::Propose(pick.mv)]
     }
 
     fn command(
@@ -447,6 +593,7 @@ impl Station {
         }
         if id.eq_ignore_ascii_case("CANCEL") {
             self.flow = fresh(self.mode);
+            self.pick = None;
             return vec![Action::Prompt(format!("Cancelled; {}", self.expecting()))];
         }
         vec![reject(

@@ -4,8 +4,9 @@
 //! 1. A shipment code (unknown: UNKNOWN_SHIPMENT, the step stays) →
 //!    "Scan lots for SH-…".
 //! 2. Each lot label ((01) + (10); quantity from the label or the default)
-//!    → a Ship move on the shipment, from the lot's only stocked location.
-//!    The shipment stays; another shipment code switches the target.
+//!    → a Ship move on the shipment, from the lot's only stocked location
+//!    (several: the station asks which one, see `Station`). The shipment
+//!    stays; another shipment code switches the target.
 //!
 //! Limitation: a pallet label that carries only an SSCC (00) cannot be
 //! shipped as a whole, because what is on a pallet is not recorded locally

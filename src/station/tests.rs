@@ -656,13 +656,52 @@ fn a_gln_label_is_a_destination() {
 }
 
 #[test]
-fn a_lot_at_several_locations_is_moved_without_a_source_for_the_rules() {
+fn a_lot_at_several_locations_asks_where_it_is_taken_from_before_the_destination() {
     let mut b = Bench::new(Mode::Move);
-    b.scan(&lot_label(FLOUR, "F3", ""));
+    let out = b.scan(&lot_label(FLOUR, "F3", ""));
+    assert_eq!(
+        prompts(&out),
+        ["Lot F3 is at LOC-A: 5, LOC-LINE: 7; scan the location you take it from"]
+    );
+    assert_eq!(
+        b.station.expecting(),
+        "scan the location lot F3 is taken from (LOC-A: 5, LOC-LINE: 7)"
+    );
+    // A location without its stock is refused; the step stays.
+    let r = the_rejection(&b.scan("]C0LOC-B")).clone();
+    assert_eq!(r.code, ReasonCode::WrongLocation);
+    assert!(
+        r.text
+            .starts_with("Lot F3 has no stock at LOC-B; scan the location"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        prompts(&b.scan("]C0LOC-LINE")),
+        ["Scan the destination for lot F3"]
+    );
     let out = b.scan("]C0LOC-B");
     let mv = the_move(&out);
-    assert_eq!(mv.from, None);
-    assert_eq!(mv.lines[0].qty, Qty::units(1));
+    assert_eq!(mv.from, Some(loc("LOC-LINE")));
+    assert_eq!(mv.to, Some(loc("LOC-B")));
+    assert_eq!(
+        mv.lines[0].qty,
+        Qty::units(7),
+        "all the lot has at the chosen source"
+    );
+    assert_eq!(mv.scans.len(), 3);
+    assert_eq!(b.station.expecting(), "scan a lot label");
+}
+
+#[test]
+fn a_label_quantity_wins_over_the_stock_at_the_chosen_source() {
+    let mut b = Bench::new(Mode::Move);
+    b.scan(&lot_label(FLOUR, "F3", "3003"));
+    b.scan("]C0LOC-A");
+    let out = b.scan(&format!("]C1414{GLN_DOCK}"));
+    let mv = the_move(&out);
+    assert_eq!(mv.from, Some(loc("LOC-A")));
+    assert_eq!(mv.lines[0].qty, Qty::units(3));
 }
 
 #[test]
@@ -1041,11 +1080,67 @@ fn moves_the_station_proposes_are_judged_as_the_rules_intend() {
         assert_eq!(verdict.outcome, Outcome::Accepted, "{mode}: {verdict:?}");
     }
     // A lot spread over two locations: the station does not guess the
-    // source; `from` stays empty for the daemon (documented limitation).
+    // source; it asks, and the move it then proposes is accepted.
     let mut b = Bench::new(Mode::Ship);
     b.scan("]C0SH-3");
+    let out = b.scan(&lot_label(FLOUR, "F3", "305"));
+    assert!(proposed(&out).is_empty());
+    assert_eq!(
+        prompts(&out),
+        ["Lot F3 is at LOC-A: 5, LOC-LINE: 7; scan the location you take it from"]
+    );
+    let out = b.scan("]C0LOC-A");
+    let mv = the_move(&out);
+    assert_eq!(mv.from, Some(loc("LOC-A")));
+    assert_eq!(mv.shipment.as_deref(), Some("SH-3"));
+    assert_eq!(mv.scans.len(), 3);
+    let ctx = Context::new(Date::constant(2026, 1, 10));
+    // Recorded: a FEFO warning at most (lot F1 expires first), no refusal.
+    let verdict = judge(&b.view, mv, &ctx);
+    assert!(verdict.is_accepted(), "{verdict:?}");
+    assert!(
+        verdict
+            .reasons
+            .iter()
+            .all(|r| r.code == ReasonCode::FefoViolation),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn a_held_issue_takes_its_source_by_gln_and_survives_a_badge_but_not_cancel() {
+    let mut s = settings();
+    s.production_location = loc("LOC-B");
+    let mut b = Bench::with(s, Mode::Issue);
+    b.scan("]C0WO-7");
     let out = b.scan(&lot_label(FLOUR, "F3", ""));
-    assert_eq!(the_move(&out).from, None);
+    assert!(proposed(&out).is_empty());
+    // Anything but a location is a wrong step naming the choice.
+    let r = the_rejection(&b.scan(&lot_label(FLOUR, "F1", ""))).clone();
+    assert_eq!(
+        r.text,
+        "Not expected now; scan the location lot F3 is taken from (LOC-A: 5, LOC-LINE: 7)"
+    );
+    // A badge changes the operator and keeps the held move.
+    b.scan("]C0OP-1");
+    assert!(b.station.expecting().contains("lot F3 is taken from"));
+    b.scan("]C0CMD:CANCEL");
+    assert_eq!(b.station.expecting(), "scan a work order");
+
+    // Held again, then resolved by the dock's GLN label (not stocked there:
+    // refused) and by a location code.
+    b.scan("]C0WO-7");
+    b.scan(&lot_label(FLOUR, "F3", ""));
+    let r = the_rejection(&b.scan(&format!("]C1414{GLN_DOCK}"))).clone();
+    assert_eq!(r.code, ReasonCode::WrongLocation);
+    assert!(r.text.contains("no stock at LOC-DOCK"), "{}", r.text);
+    let out = b.scan("]C0LOC-LINE");
+    let mv = the_move(&out);
+    assert_eq!(
+        (mv.kind, mv.from.clone()),
+        (MoveKind::Issue, Some(loc("LOC-LINE")))
+    );
+    assert_eq!(mv.operator.as_deref(), Some("OP-1"));
 }
 
 // ---------------------------------------------------------------- property

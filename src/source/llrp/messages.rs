@@ -2977,6 +2977,14 @@ impl ReaderEvent {
             let p = p?;
             if !p.tv && p.ty == 246 {
                 set(&mut ev, ReaderEvent::decode(&p)?, &p)?;
+            } else if !p.tv && matches!(p.ty, 128 | 129 | 247..=257) {
+                // An event or timestamp of the notification's own belongs
+                // inside ReaderEventNotificationData; kept beside it, it
+                // would re-encode inside and change meaning.
+                return Err(unexpected(
+                    &p,
+                    "READER_EVENT_NOTIFICATION outside ReaderEventNotificationData",
+                ));
             } else {
                 after.push(Extra::decode(&p, 0)?);
             }

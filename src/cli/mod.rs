@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod config;
 mod decode_image;
+mod devices;
 mod epc;
 mod llrp;
 pub(crate) mod out;
@@ -50,6 +51,7 @@ enum Command {
     CheckConfig(config::CheckConfigArgs),
     PrintDefaultConfig(config::PrintDefaultConfigArgs),
     Signer(signer::SignerArgs),
+    Devices(devices::DevicesArgs),
 }
 
 /// Run the chosen subcommand.
@@ -69,5 +71,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CheckConfig(args) => config::check(args),
         Command::PrintDefaultConfig(args) => config::print_default(args),
         Command::Signer(args) => signer::run(args),
+        Command::Devices(args) => devices::run(args),
     }
 }

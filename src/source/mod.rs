@@ -20,6 +20,7 @@ pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod image;
+pub mod list;
 pub mod llrp;
 pub mod replay;
 pub mod selector;

@@ -313,13 +313,21 @@ pub async fn run(
     conn.seq
 }
 
-/// What to do when a device exists but may not be opened.
+/// What to do when a device exists but may not be opened: the udev rule,
+/// or the device's group when it is one a service user may join.
 pub fn permission_hint(path: &Path) -> String {
-    format!(
-        "lotstation may not open {}: install udev/70-lotstation.rules (GROUP=\"lotstation\", MODE=\"0660\") and run `udevadm control --reload && udevadm trigger`, or add the user lotstation runs as to the group that owns the device (`ls -l {}` shows it, usually dialout), then restart lotstation",
-        path.display(),
+    let mut hint = format!(
+        "lotstation may not open {}: install udev/70-lotstation.rules (scanners get GROUP=\"lotstation\", MODE=\"0660\") and run `udevadm control --reload && udevadm trigger`",
         path.display()
-    )
+    );
+    match super::list::device_group(path).as_deref() {
+        None | Some("root") => {}
+        Some(group) => hint.push_str(&format!(
+            ", or add the service user to the device's group: `usermod -aG {group} lotstation`"
+        )),
+    }
+    hint.push_str("; then restart lotstation");
+    hint
 }
 
 fn connected_detail(s: &SerialSettings, path: &Path) -> String {

@@ -10,6 +10,7 @@
     reason = "test code: a failed expectation must stop the test loudly"
 )]
 
+mod cli_devices;
 mod cli_ident;
 mod cli_llrp;
 mod config_errors;

@@ -74,6 +74,12 @@ pub fn write_text(out: &mut impl Write, l: &Listing) -> std::io::Result<()> {
                 writeln!(out, "    serial:   {s}")?;
             }
         }
+        if let Some(s) = &d.supported {
+            writeln!(
+                out,
+                "    known:    {s} (covered by udev/70-lotstation.rules)"
+            )?;
+        }
         for link in &d.links {
             writeln!(out, "    link:     {}", link.display())?;
         }
@@ -123,6 +129,7 @@ mod tests {
                 )],
                 selector: "usb:0c2e:0b61:18273A".into(),
                 mode: Some("dialout 0660".into()),
+                supported: Some("Honeywell Metrologic scanners".into()),
                 access: Access::PermissionDenied {
                     hint: "install udev/70-lotstation.rules".into(),
                 },
@@ -136,6 +143,7 @@ mod tests {
             "serial  /dev/ttyACM0  0c2e:0b61
     product:  Honeywell 1900GSR
     serial:   18273A
+    known:    Honeywell Metrologic scanners (covered by udev/70-lotstation.rules)
     link:     /dev/serial/by-id/usb-Honeywell_1900GSR-if00
     owner:    group dialout 0660
     config:   device = \"usb:0c2e:0b61:18273A\"

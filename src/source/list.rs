@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::devices;
 use super::selector::{self, DeviceSelector, UsbIdentity};
 use super::serial::permission_hint;
 
@@ -49,6 +50,10 @@ pub struct DeviceEntry {
     pub selector: String,
     /// Owner group and permission bits, e.g. `dialout 0660`.
     pub mode: Option<String>,
+    /// The entry of the supported-device table it matches
+    /// (`udev/70-lotstation.rules` covers it), e.g. `Honeywell Metrologic
+    /// scanners`.
+    pub supported: Option<String>,
     /// Whether lotstation (as this user) can open it.
     #[serde(flatten)]
     pub access: Access,
@@ -103,8 +108,14 @@ pub fn serial_entries() -> Result<Vec<DeviceEntry>, String> {
                 .map(|(link, _)| link.clone())
                 .collect();
             let selector = stable_selector(&p.path, p.usb.as_ref(), &mine);
+            let supported = p
+                .usb
+                .as_ref()
+                .and_then(|u| devices::lookup(u.vid, u.pid))
+                .map(|d| format!("{} {}", d.vendor, d.what));
             DeviceEntry {
                 kind: "serial",
+                supported,
                 access: access(&p.path),
                 mode: mode(&p.path),
                 path: p.path,

@@ -2,9 +2,13 @@
 //! [`Frame`]s to the station and knows nothing of lots.
 //!
 //! Sources in this build: `replay` (plays a capture from
-//! `hardware-fixtures/` with its timing) and `stdin` (one scan per line).
-//! Device sources (serial, USB HID, LLRP) implement the same shape: a task
-//! that sends frames on a bounded channel until cancelled.
+//! `hardware-fixtures/` with its timing), `stdin` (one scan per line) and
+//! `serial` ([`serial`]: a scanner on a serial port or USB-CDC, cut into
+//! scans by the pure [`framing`], opened by a [`selector`]). Device sources
+//! implement the same shape: a task that sends frames on a bounded channel
+//! until cancelled. [`list`] enumerates the devices present for `lotstation
+//! devices`, and [`devices`] is the supported-device table the udev rules
+//! follow.
 //!
 //! Every source reports its device state through a
 //! [`status::StatusReporter`] (one `watch` channel per source, collected in
@@ -16,6 +20,7 @@
 
 pub mod backoff;
 pub mod capture;
+pub mod devices;
 pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -23,6 +23,7 @@ mod ident_props;
 mod image_decode;
 mod journald;
 mod sd_notify;
+mod serial_fixtures;
 mod serial_pty;
 mod usb_hid_reports;
 mod usb_hid_source;

@@ -271,6 +271,9 @@ impl StationTask {
 
     /// Say something to the operator: the terminal line and the event bus.
     fn emit(&self, event: StationEvent) {
+        // Whoever sees the event and then asks for the status sees the
+        // state the event left (a latched error, a new mode).
+        self.refresh_view();
         self.feedback.line(&event.line());
         self.events.publish(event);
     }
@@ -593,8 +596,9 @@ impl StationTask {
             self.tally.rejected += 1;
             tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
             let line = feedback::verdict_line(&mv, &verdict, None);
+            // Overridable from the moment the refusal is shown.
+            self.last_refused = Some((mv.clone(), verdict.clone(), now));
             self.verdict(line, &verdict, Some(&mv), None, None);
-            self.last_refused = Some((mv, verdict, now));
             return;
         }
         self.record(mv, verdict, None, now).await;

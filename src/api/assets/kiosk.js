@@ -106,7 +106,8 @@ function fefoAdvice(reasons) {
 
 function showVerdict(v, sound) {
   const box = $("verdict");
-  box.className = "verdict verdict-" + v.outcome;
+  // An overridden refusal was recorded on a supervisor's signature: amber.
+  box.className = "verdict verdict-" + (v.override_by ? "warning" : v.outcome);
   $("verdict-title").textContent = v.override_by ? "OVERRIDDEN" : WORDS[v.outcome] || v.outcome;
   const first = (v.reasons || [])[0];
   let text;
@@ -178,8 +179,8 @@ function showStatus(s) {
   }
   const sync = $("sync");
   const y = s.sync || {};
-  const word = y.online === true ? "online" : y.online === false ? "OFFLINE" : "sync —";
-  sync.textContent = word + " · outbox " + (y.outbox ?? "?");
+  const word = y.online === true ? "online · " : y.online === false ? "OFFLINE · " : "";
+  sync.textContent = word + "outbox " + (y.outbox ?? "?");
   sync.className = "pill " + (y.online === false ? "pill-bad" : y.online === true ? "pill-ok" : "pill-unknown");
   sync.title = y.last_error ? "last error: " + y.last_error : y.last_sync ? "last sync " + y.last_sync : "no sync yet";
 

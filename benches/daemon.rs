@@ -70,7 +70,9 @@ fn demo() -> &'static Demo {
                 "path = \"../hardware-fixtures/demo/scans.replay\"",
                 &format!("path = {:?}", repo("hardware-fixtures/demo/scans.replay")),
             )
-            .replace("speed = 4.0", "speed = 0.0");
+            .replace("speed = 4.0", "speed = 0.0")
+            // A free port: nothing else on the machine is disturbed.
+            .replace("listen = \"127.0.0.1:8370\"", "listen = \"127.0.0.1:0\"");
         let scenario = dir.path().join("demo.toml");
         std::fs::write(&scenario, &text).unwrap();
         let o = Command::new(env!("CARGO_BIN_EXE_lotstation"))
@@ -86,7 +88,7 @@ fn demo() -> &'static Demo {
         );
         // The same station without its replay source: it idles until stopped.
         let idle = text.split("[[sources]]").next().unwrap().to_owned()
-            + "[log]\nlevel = \"warn\"\nformat = \"text\"\n";
+            + "[api]\nlisten = \"127.0.0.1:0\"\n[log]\nlevel = \"warn\"\nformat = \"text\"\n";
         let idle_config = dir.path().join("idle.toml");
         std::fs::write(&idle_config, idle).unwrap();
         Demo { dir, idle_config }

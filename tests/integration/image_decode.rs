@@ -443,6 +443,9 @@ kind = "image_dir"
 path = {drop:?}
 poll_ms = 50
 
+[api]
+listen = "127.0.0.1:0"
+
 [log]
 level = "warn"
 "#,

@@ -104,6 +104,9 @@ gs_substitute = "~"
 name = "keyboard"
 kind = "stdin"
 
+[api]
+listen = "127.0.0.1:0"
+
 [log]
 level = "info"
 format = "text"

@@ -7,7 +7,8 @@
 //! Setup: the demo scenario (`config/demo.toml`, its capture replayed with no
 //! delays) is run once into a temporary store; every measured start then
 //! opens that store with the demo configuration minus its replay source, so
-//! the station idles instead of ending. Each start gets its own
+//! the station idles instead of ending (its local API and kiosk bound to a
+//! free loopback port). Each start gets its own
 //! `NOTIFY_SOCKET`; the clock stops when `READY=1` arrives. After divan's
 //! table, a summary gives start → READY and idle RSS (`VmRSS` 1 s after
 //! READY, and the peak `VmHWM`) over several starts. Targets (issue 7):
@@ -86,9 +87,14 @@ fn demo() -> &'static Demo {
             "demo scenario: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        // The same station without its replay source: it idles until stopped.
+        // The same station without its replay source, so it idles until
+        // stopped; its API and kiosk on a free loopback port.
         let idle = text.split("[[sources]]").next().unwrap().to_owned()
-            + "[api]\nlisten = \"127.0.0.1:0\"\n[log]\nlevel = \"warn\"\nformat = \"text\"\n";
+            + &format!(
+                "[api]\nlisten = \"127.0.0.1:0\"\nsigners_path = {:?}\n\n\
+                 [log]\nlevel = \"warn\"\nformat = \"text\"\n",
+                dir.path().join("signers.json")
+            );
         let idle_config = dir.path().join("idle.toml");
         std::fs::write(&idle_config, idle).unwrap();
         Demo { dir, idle_config }

@@ -94,6 +94,7 @@ fn tx(station: &str, m: Move) -> Transaction {
         tz_offset_secs: 3600,
         verdict: Verdict::accepted(),
         override_by: None,
+        knowledge: None,
     }
 }
 

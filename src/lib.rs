@@ -27,6 +27,9 @@
 //!   outbox and audit chain, behind a single writer thread.
 //! - [`signers`]: supervisors' electronic-signature records (user id,
 //!   printed name, salted Argon2 hash of the PIN) and their check.
+//! - [`sync`]: push of the outbox to the central server and pull of its
+//!   changes (status and master-data lanes); the protocol's pure types and
+//!   retry policy.
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod api;
@@ -39,4 +42,5 @@ pub mod signers;
 pub mod source;
 pub mod station;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -615,6 +615,23 @@ pub struct Transaction {
     /// Supervisor override, if a rejection was overridden.
     #[serde(default)]
     pub override_by: Option<Override>,
+    /// What the station knew of the central server's changes when it judged
+    /// the move (absent on stations that never synced, and on transactions
+    /// recorded before sync existed). The central server uses it to tell "the
+    /// station could not have known about this hold" from a station fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<Knowledge>,
+}
+
+/// The central server's change cursors a station had applied, one per lane
+/// of the sync protocol (`docs/sync-protocol.md`). 0 means "nothing applied
+/// yet".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Knowledge {
+    /// Status lane (holds, releases, recalls, quarantines).
+    pub status: u64,
+    /// Master-data lane (items, locations, lots, work orders, shipments).
+    pub master: u64,
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use super::feedback::{self, Feedback};
 use crate::config::Config;
 use crate::ident::{self, DecodeOptions, ErrorKind};
 use crate::model::{
-    LotNo, Move, Outcome, Override, Reason, ReasonCode, ScanRecord, Signature, Transaction, TxId,
-    Verdict,
+    Knowledge, LotNo, Move, Outcome, Override, Reason, ReasonCode, ScanRecord, Signature,
+    Transaction, TxId, Verdict,
 };
 use crate::rules::judge;
 use crate::source::Frame;
@@ -44,6 +44,14 @@ pub struct Tally {
 /// and how long a refused move stays available for an override.
 const SUPERVISOR_WINDOW: Duration = Duration::from_secs(60);
 
+/// A refused move kept for a supervisor's override.
+struct Refused {
+    mv: Move,
+    verdict: Verdict,
+    knowledge: Option<Knowledge>,
+    at: Timestamp,
+}
+
 /// Per-source settings the task needs.
 struct SourceRules {
     decode: DecodeOptions,
@@ -63,8 +71,9 @@ pub(crate) struct StationTask {
     tally: Tally,
     /// The last supervisor badge scanned, and when.
     supervisor: Option<(String, Timestamp)>,
-    /// The last move the rules refused, its verdict, and when.
-    last_refused: Option<(Move, Verdict, Timestamp)>,
+    /// The last move the rules refused, its verdict, what the station knew
+    /// of the central server's changes when it was judged, and when.
+    last_refused: Option<Refused>,
     /// The current mode, for the daemon's status line.
     mode: tokio::sync::watch::Sender<Mode>,
     /// What the kiosk shows: mode, step, latched error, overridable move.
@@ -168,9 +177,9 @@ impl StationTask {
 
     /// The refused move still within its override window, and its deadline.
     fn overridable(&self, now: Timestamp) -> Option<(&Move, &Verdict, Timestamp)> {
-        let (mv, verdict, at) = self.last_refused.as_ref()?;
-        let until = at.checked_add(SUPERVISOR_WINDOW).ok()?;
-        (now <= until).then_some((mv, verdict, until))
+        let r = self.last_refused.as_ref()?;
+        let until = r.at.checked_add(SUPERVISOR_WINDOW).ok()?;
+        (now <= until).then_some((&r.mv, &r.verdict, until))
     }
 
     /// Keep an error up until it is acknowledged.
@@ -447,8 +456,14 @@ impl StationTask {
         let refused = self
             .last_refused
             .take()
-            .filter(|(_, _, at)| now.duration_since(*at).unsigned_abs() <= SUPERVISOR_WINDOW);
-        let Some((mut mv, mut verdict, _)) = refused else {
+            .filter(|r| now.duration_since(r.at).unsigned_abs() <= SUPERVISOR_WINDOW);
+        let Some(Refused {
+            mut mv,
+            mut verdict,
+            knowledge,
+            ..
+        }) = refused
+        else {
             self.tally.rejected += 1;
             self.refuse_override("no refused move in the last 60 s to override");
             return;
@@ -469,6 +484,7 @@ impl StationTask {
                 why,
                 signature: None,
             }),
+            knowledge,
             now,
         )
         .await;
@@ -486,7 +502,13 @@ impl StationTask {
             self.last_refused = None;
             return Err("no refused move in the last 60 s to override".to_owned());
         }
-        let Some((mut mv, mut verdict, _)) = self.last_refused.take() else {
+        let Some(Refused {
+            mut mv,
+            mut verdict,
+            knowledge,
+            ..
+        }) = self.last_refused.take()
+        else {
             return Err("no refused move in the last 60 s to override".to_owned());
         };
         let codes: Vec<&str> = verdict
@@ -517,7 +539,7 @@ impl StationTask {
                 meaning,
             }),
         };
-        match self.record(mv, verdict, Some(o), now).await {
+        match self.record(mv, verdict, Some(o), knowledge, now).await {
             Some(r) => {
                 // The refusal it overrides is dealt with.
                 self.latched = None;
@@ -583,8 +605,13 @@ impl StationTask {
         }
         let mut ctx = self.config.rules_context(self.config.today(now));
         ctx.supervisor_present = self.supervisor_present(now).is_some();
-        let verdict = match self.store.snapshot() {
-            Ok(snap) => judge(&snap, &mv, &ctx),
+        // The cursors are read from the snapshot the move is judged on: they
+        // are what the station knew when it decided.
+        let (verdict, knowledge) = match self.store.snapshot() {
+            Ok(snap) => (
+                judge(&snap, &mv, &ctx),
+                snap.sync_state().ok().map(|s| s.knowledge()),
+            ),
             Err(e) => {
                 self.tally.failed += 1;
                 tracing::error!(error = %e, "cannot read the store; move not judged");
@@ -597,11 +624,16 @@ impl StationTask {
             tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
             let line = feedback::verdict_line(&mv, &verdict, None);
             // Overridable from the moment the refusal is shown.
-            self.last_refused = Some((mv.clone(), verdict.clone(), now));
+            self.last_refused = Some(Refused {
+                mv: mv.clone(),
+                verdict: verdict.clone(),
+                knowledge,
+                at: now,
+            });
             self.verdict(line, &verdict, Some(&mv), None, None);
             return;
         }
-        self.record(mv, verdict, None, now).await;
+        self.record(mv, verdict, None, knowledge, now).await;
     }
 
     /// Commit a judged move (accepted, or refused and overridden) and print
@@ -611,6 +643,7 @@ impl StationTask {
         mv: Move,
         verdict: Verdict,
         override_by: Option<Override>,
+        knowledge: Option<Knowledge>,
         now: Timestamp,
     ) -> Option<Recorded> {
         let tz_offset_secs = self.config.station.timezone.to_offset(now).seconds();
@@ -623,6 +656,7 @@ impl StationTask {
             tz_offset_secs,
             verdict,
             override_by,
+            knowledge,
         };
         let started = std::time::Instant::now();
         let committed = self.store.commit(tx.clone()).await;

@@ -135,15 +135,97 @@ pub struct WriterStats {
     pub recorded: u64,
 }
 
-/// The sync task's persistent state.
+/// The sync task's persistent state (see `docs/sync-protocol.md`).
+///
+/// Stored as JSON with every field defaulted, so a later build can add
+/// fields without a migration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SyncState {
-    /// Master-data cursor from the central server.
-    pub cursor: Option<String>,
-    /// Last successful push.
+    /// Status-lane cursor applied (holds, releases, recalls); 0 = none yet.
+    pub status_cursor: u64,
+    /// Master-data-lane cursor applied; 0 = none yet.
+    pub master_cursor: u64,
+    /// Last successful push (the server answered every transaction sent).
     pub last_push: Option<Timestamp>,
-    /// Last error, as shown to IT.
+    /// Last successful pull of the status lane: how fresh the station's
+    /// knowledge of holds and recalls is.
+    pub last_status_pull: Option<Timestamp>,
+    /// Last successful pull of the master-data lane.
+    pub last_master_pull: Option<Timestamp>,
+    /// Last time the central server answered at all.
+    pub last_contact: Option<Timestamp>,
+    /// First failed exchange since the last contact: "offline since".
+    pub offline_since: Option<Timestamp>,
+    /// Last error, as shown to IT (never contains the token).
     pub last_error: Option<String>,
+    /// Server's head of the status lane when last seen (for the lag).
+    pub status_head: u64,
+    /// Server's head of the master-data lane when last seen.
+    pub master_head: u64,
+}
+
+impl SyncState {
+    /// The cursors to record on a transaction judged now.
+    pub fn knowledge(&self) -> crate::model::Knowledge {
+        crate::model::Knowledge {
+            status: self.status_cursor,
+            master: self.master_cursor,
+        }
+    }
+}
+
+/// Why a transaction needs a person after the central server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    /// The server refused it for good; it is parked (not in the outbox)
+    /// until `lotstation outbox retry ID` re-queues it after a fix.
+    Rejected,
+    /// The server accepted the physical fact but flagged it (e.g. the lot
+    /// was held centrally when the station used it offline). It is synced;
+    /// the record is for a person to follow up.
+    Flagged,
+}
+
+/// A transaction the central server rejected or flagged, kept for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncException {
+    /// The transaction.
+    pub id: TxId,
+    /// Its station sequence number.
+    pub seq: u64,
+    /// Rejected (parked) or flagged (synced).
+    pub kind: ExceptionKind,
+    /// The server's stable code, e.g. `LOT_HELD_CENTRALLY`, `UNKNOWN_ITEM`.
+    pub code: String,
+    /// The server's text.
+    pub message: String,
+    /// The server's case reference (a hold or recall case), if any.
+    #[serde(default)]
+    pub case_ref: Option<String>,
+    /// For flagged uses of a held lot: whether the station had already
+    /// pulled the hold when it recorded the move.
+    #[serde(default)]
+    pub station_knew: Option<bool>,
+    /// When the answer arrived.
+    pub at: Timestamp,
+}
+
+/// A lot status decided centrally, kept so that it also applies to a lot
+/// the station only learns about later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentralStatus {
+    /// The status.
+    pub status: crate::model::LotStatus,
+    /// Why, as the server said.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The server's case reference.
+    #[serde(default)]
+    pub case_ref: Option<String>,
+    /// The status-lane cursor of the change.
+    pub cursor: u64,
 }
 
 /// Errors of the store. Texts say what happened and what to do.

@@ -15,11 +15,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::{Item, Location, Lot, Shipment, Transaction, WorkOrder};
-use crate::store::SyncState;
+use crate::store::{CentralStatus, SyncException, SyncState};
 
 /// Version of the table layout and encodings this build writes. A store with
 /// a newer version refuses to open; an older one is migrated at open.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Key of the schema version in [`META`].
 pub(crate) const META_SCHEMA_VERSION: &str = "schema_version";
@@ -68,6 +68,14 @@ pub(crate) const OUTBOX: TableDefinition<u64, u128> = TableDefinition::new("outb
 pub(crate) const SYNC_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_state");
 /// Key of the single row in [`SYNC_STATE`].
 pub(crate) const SYNC_STATE_KEY: &str = "state";
+/// Commit index → encoded [`SyncException`]: transactions the central
+/// server rejected (parked, out of the outbox) or flagged (synced).
+pub(crate) const SYNC_EXCEPTIONS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("sync_exceptions");
+/// (item, lot) → encoded [`CentralStatus`]: the latest status the central
+/// server decided for a lot, applied to the lot now or when it arrives.
+pub(crate) const CENTRAL_STATUS: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("central_status");
 /// Station → last assigned seq.
 pub(crate) const STATION_SEQ: TableDefinition<&str, u64> = TableDefinition::new("station_seq");
 /// Day (yyyymmdd) → last internal lot sequence handed out that day.
@@ -106,8 +114,15 @@ impl Stored for Location {
 impl Stored for WorkOrder {
     const FORMAT: u8 = FORMAT_POSTCARD_V1;
 }
+// JSON with defaulted fields: the sync state grows without migrations.
 impl Stored for SyncState {
-    const FORMAT: u8 = FORMAT_POSTCARD_V1;
+    const FORMAT: u8 = FORMAT_JSON_V1;
+}
+impl Stored for SyncException {
+    const FORMAT: u8 = FORMAT_JSON_V1;
+}
+impl Stored for CentralStatus {
+    const FORMAT: u8 = FORMAT_JSON_V1;
 }
 // `Shipment::shipped` holds `LotLine`s, whose `serial` is skipped when empty.
 impl Stored for Shipment {
@@ -203,6 +218,8 @@ pub(crate) fn create_tables(w: &WriteTransaction) -> Result<(), redb::TableError
     w.open_table(STATION_SEQ)?;
     w.open_table(INTERNAL_LOT_SEQ)?;
     w.open_table(SERIALS)?;
+    w.open_table(SYNC_EXCEPTIONS)?;
+    w.open_table(CENTRAL_STATUS)?;
     Ok(())
 }
 
@@ -210,10 +227,19 @@ pub(crate) fn create_tables(w: &WriteTransaction) -> Result<(), redb::TableError
 /// open write transaction.
 pub(crate) type Migration = fn(&WriteTransaction) -> Result<(), redb::Error>;
 
-/// Migrations, index `i` takes version `i + 1` to `i + 2`. Version 1 is the
-/// first released layout, so there is none yet; a change to a table or an
-/// encoding bumps [`SCHEMA_VERSION`] and appends one here.
-pub(crate) const MIGRATIONS: &[Migration] = &[];
+/// Migrations, index `i` takes version `i + 1` to `i + 2`. A change to a
+/// table or an encoding bumps [`SCHEMA_VERSION`] and appends one here.
+/// Tables new in a version are created by [`create_tables`] after the steps.
+pub(crate) const MIGRATIONS: &[Migration] = &[migrate_1_to_2];
+
+/// 1 → 2: the sync state is JSON now (the version-1 postcard row, if any,
+/// is dropped: the next sync starts its cursors over, which is safe because
+/// applying changes is idempotent); `sync_exceptions` and `central_status`
+/// are new.
+fn migrate_1_to_2(w: &WriteTransaction) -> Result<(), redb::Error> {
+    w.open_table(SYNC_STATE)?.remove(SYNC_STATE_KEY)?;
+    Ok(())
+}
 
 /// What opening found about the schema version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,6 +354,7 @@ mod tests {
             tz_offset_secs: 3600,
             verdict: Verdict::accepted(),
             override_by: None,
+            knowledge: None,
         };
         let bytes = encode(&tx).unwrap();
         assert_eq!(&bytes[1..], canonical_tx(&tx).unwrap().as_slice());

@@ -59,6 +59,7 @@ fn tx(station: &str, m: Move) -> Transaction {
         tz_offset_secs: 0,
         verdict: Verdict::accepted(),
         override_by: None,
+        knowledge: None,
     }
 }
 
@@ -516,6 +517,47 @@ async fn the_demo_data_imports_and_verifies() {
 }
 
 #[test]
+fn a_version_1_store_migrates_dropping_its_old_sync_state_and_keeping_its_transactions() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("store.redb");
+    {
+        let store = Store::open(&path, StoreConfig::default()).unwrap();
+        store
+            .blocking_import(import::parse_json("m.json", MASTER).unwrap())
+            .unwrap();
+        let _ = store
+            .blocking_commit(tx("s1", receive("L1", 1, "DOCK")))
+            .unwrap();
+    }
+    {
+        // What a version-1 store looks like: its version, a postcard sync
+        // state row, and none of the version-2 tables.
+        let db = redb::Database::create(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        w.open_table(schema::META)
+            .unwrap()
+            .insert(schema::META_SCHEMA_VERSION, 1)
+            .unwrap();
+        w.open_table(schema::SYNC_STATE)
+            .unwrap()
+            .insert(
+                schema::SYNC_STATE_KEY,
+                [1u8, 1, 4, b'c', b'-', b'4', b'2', 0, 0].as_slice(),
+            )
+            .unwrap();
+        w.delete_table(schema::SYNC_EXCEPTIONS).unwrap();
+        w.delete_table(schema::CENTRAL_STATUS).unwrap();
+        w.commit().unwrap();
+    }
+    let store = Store::open(&path, StoreConfig::default()).unwrap();
+    let snap = store.snapshot().unwrap();
+    assert_eq!(snap.sync_state().unwrap(), SyncState::default());
+    assert_eq!(snap.transaction_count().unwrap(), 1);
+    assert_eq!(snap.outbox_len().unwrap(), 1);
+    assert!(store.verify().unwrap().is_ok());
+}
+
+#[test]
 fn a_store_with_a_newer_schema_version_refuses_to_open() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("store.redb");
@@ -561,7 +603,8 @@ fn blocking_commit_works_outside_a_runtime_and_internal_lot_seqs_count_per_day()
         assert_eq!(store.next_internal_lot_seq(other).await.unwrap(), 1);
         store.ping().await.unwrap();
         let state = SyncState {
-            cursor: Some("c-42".into()),
+            status_cursor: 42,
+            master_cursor: 7,
             ..SyncState::default()
         };
         store.set_sync_state(state.clone()).await.unwrap();

@@ -26,6 +26,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("hid_keyboard", hid_fuzzing::check_keyboard),
     ("hid_pos", hid_fuzzing::check_pos),
     ("llrp_codec", llrp::fuzzing::check_codec),
+    ("sync_answer", lotstation::sync::fuzzing::check_answer),
 ];
 
 /// Corpus directories whose target is not enabled yet (see `fuzz/Cargo.toml`).

@@ -30,9 +30,12 @@
 //! - [`sync`]: push of the outbox to the central server and pull of its
 //!   changes (status and master-data lanes); the protocol's pure types and
 //!   retry policy.
+//! - [`central`]: `lotstation central`, the reference central server of
+//!   the sync protocol (its own redb store, change logs, fault switches).
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod api;
+pub mod central;
 pub mod config;
 pub mod daemon;
 pub mod ident;

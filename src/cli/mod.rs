@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod central;
 mod config;
 mod decode_image;
 mod devices;
@@ -48,6 +49,7 @@ enum Command {
     Outbox(store_cmds::OutboxArgs),
     Verify(store_cmds::VerifyArgs),
     Backup(store_cmds::BackupArgs),
+    Central(Box<central::CentralArgs>),
     CheckConfig(config::CheckConfigArgs),
     PrintDefaultConfig(config::PrintDefaultConfigArgs),
     Signer(signer::SignerArgs),
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(args) => store_cmds::outbox(args),
         Command::Verify(args) => store_cmds::verify(args),
         Command::Backup(args) => store_cmds::backup(args),
+        Command::Central(args) => central::run(*args),
         Command::CheckConfig(args) => config::check(args),
         Command::PrintDefaultConfig(args) => config::print_default(args),
         Command::Signer(args) => signer::run(args),

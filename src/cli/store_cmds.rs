@@ -62,7 +62,7 @@ enum LotCommand {
 
 /// A lot named on the command line.
 #[derive(Debug, Args)]
-struct LotRef {
+pub(crate) struct LotRef {
     /// The lot: `ITEM/LOT` (e.g. 09506000134352/20240847), or a GS1 label with
     /// (01) and (10), e.g. '(01)09506000134352(10)20240847'. The lot number
     /// is used as stored (canonical form).
@@ -70,7 +70,7 @@ struct LotRef {
 }
 
 impl LotRef {
-    fn key(&self) -> anyhow::Result<LotKey> {
+    pub(crate) fn key(&self) -> anyhow::Result<LotKey> {
         let decoded = ident::decode(self.lot.as_bytes(), &DecodeOptions::default());
         if let Some(es) = decoded.as_ref().ok().and_then(|d| d.element_string())
             && let (Some(item), Some(lot)) = (es.get("01"), es.get("10"))

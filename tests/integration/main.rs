@@ -11,6 +11,8 @@
 )]
 
 mod cli_devices;
+mod central;
+mod central_util;
 mod cli_ident;
 mod cli_llrp;
 mod config_errors;

@@ -1,0 +1,207 @@
+//! `lotstation central`: the reference central server of the sync protocol
+//! (`docs/sync-protocol.md`), shipped in the same binary.
+//!
+//! It is the reference for integrators who implement the protocol on their
+//! ERP or MES, the server for trials and single-site pilots, and the one the
+//! tests and the demo use. It is not a replacement for the plant's ERP: it
+//! keeps what stations sent, a change log per lane, master data imported
+//! from files, and lot statuses set by a person.
+//!
+//! # Layout
+//!
+//! - [`db`]: its own redb file: idempotency per (station, seq), the change
+//!   logs, the lots' central status history.
+//! - [`http`]: the axum routes.
+//! - [`faults`]: fault switches for tests (all off by default).
+//!
+//! Admin operations (hold, release, recall, import) work on the data
+//! directory while the server is stopped ([`CentralDb`]), or through a
+//! running server's admin endpoints ([`admin_request`]).
+
+pub mod db;
+pub mod faults;
+pub mod http;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use db::{CentralDb, CentralError};
+pub use faults::Faults;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct CentralOptions {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Data directory (holds `central.redb`).
+    pub data: PathBuf,
+    /// Station → bearer token; `None` lets any station in without a token.
+    pub tokens: Option<BTreeMap<String, String>>,
+    /// The admin token; `None` serves the admin endpoints without one,
+    /// which is only allowed on a loopback address.
+    pub admin_token: Option<String>,
+    /// Keep at most this many changes per lane.
+    pub retain_changes: Option<u64>,
+    /// Fault switches in force at start.
+    pub faults: Faults,
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The store.
+    #[error(transparent)]
+    Db(#[from] CentralError),
+    /// Listening failed.
+    #[error("cannot listen on {addr}: {source} (is the port in use?)")]
+    Listen {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Admin endpoints without a token on a non-loopback address.
+    #[error(
+        "refusing to serve the admin endpoints without a token on {0}, which is not a loopback address; pass --admin-token-file"
+    )]
+    OpenAdmin(SocketAddr),
+    /// The runtime or the server failed.
+    #[error("the central server failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The data directory.
+    #[error("cannot create the data directory {dir}: {source}")]
+    DataDir {
+        /// Directory.
+        dir: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Read a tokens file: TOML, one `station = "token"` per line.
+pub fn load_tokens(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the tokens file {}: {e}", path.display()))?;
+    let map: BTreeMap<String, String> = toml::from_str(&text).map_err(|e| {
+        format!(
+            "{}: not a tokens file (one line `station = \"token\"` each): {e}",
+            path.display()
+        )
+    })?;
+    if map.values().any(|t| t.len() < 16) {
+        return Err(format!(
+            "{}: every token must be at least 16 characters long",
+            path.display()
+        ));
+    }
+    Ok(map)
+}
+
+/// Read a token file (the whole file, trimmed).
+pub fn load_secret(path: &Path) -> Result<String, String> {
+    let t = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+    let t = t.trim().to_owned();
+    if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "{}: a token is at least 16 visible ASCII characters",
+            path.display()
+        ));
+    }
+    Ok(t)
+}
+
+/// Run the server until SIGTERM or SIGINT. `ready` is called with the bound
+/// address once it listens. Blocks; builds its own runtime.
+pub fn run(options: CentralOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    if options.admin_token.is_none() && !options.listen.ip().is_loopback() {
+        return Err(ServeError::OpenAdmin(options.listen));
+    }
+    std::fs::create_dir_all(&options.data).map_err(|source| ServeError::DataDir {
+        dir: options.data.clone(),
+        source,
+    })?;
+    let db = Arc::new(CentralDb::open(&options.data, options.retain_changes)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut sigint = signal(SignalKind::interrupt())?;
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: options.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        if options.tokens.is_none() {
+            tracing::warn!(
+                "no station tokens configured: any station may push without a token (trials only)"
+            );
+        }
+        let app = Arc::new(http::App {
+            db,
+            dice: faults::Dice::new(options.faults),
+            tokens: options.tokens,
+            admin_token: options.admin_token,
+        });
+        tracing::info!(%addr, data = %options.data.display(), "central server listening");
+        ready(addr);
+        axum::serve(listener, http::router(app))
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = sigterm.recv() => {}
+                    _ = sigint.recv() => {}
+                }
+                tracing::info!("central server stopping");
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+/// Send one admin request to a running server (`method` `POST` or `PUT`)
+/// and return the answer's body, or the server's error text.
+pub async fn admin_request(
+    server: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> Result<serde_json::Value, String> {
+    let url = format!("{}{path}", server.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let mut req = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {}", e.without_url()))?;
+    let status = resp.status();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("{url}: {}", e.without_url()))?;
+    if !status.is_success() {
+        let msg = serde_json::from_slice::<crate::sync::protocol::ErrorBody>(&bytes)
+            .map(|b| format!("{}: {}", b.code, b.message))
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+        return Err(format!("{url}: {status}: {msg}"));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| format!("{url}: the answer is not JSON: {e}"))
+}

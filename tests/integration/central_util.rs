@@ -1,0 +1,102 @@
+//! Helpers for tests that run the real `lotstation central` binary: start
+//! it on a free loopback port, talk to it over HTTP, stop it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lotstation")
+}
+
+/// A running `lotstation central`; killed when dropped.
+pub struct Central {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Central {
+    /// Start on `listen` (e.g. `127.0.0.1:0`) with `data` and extra args.
+    pub fn start(listen: &str, data: &Path, extra: &[&str]) -> Central {
+        let mut child = Command::new(bin())
+            .args([
+                "central",
+                "--listen",
+                listen,
+                "--data",
+                data.to_str().unwrap(),
+                "--log",
+                "warn",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start lotstation central");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from central: {line:?}"))
+            .to_owned();
+        Central {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// GET `url` as JSON.
+pub fn get_json(url: &str) -> serde_json::Value {
+    runtime().block_on(async {
+        let r = reqwest::get(url).await.unwrap();
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+        r.json_value().await
+    })
+}
+
+/// Every transaction `station` sent to the central at `url`, in seq order.
+pub fn sent(url: &str, station: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut after = 0u64;
+    loop {
+        let page = get_json(&format!(
+            "{url}/v1/stations/{station}/transactions?after={after}&limit=10000"
+        ));
+        let txs = page["transactions"].as_array().unwrap();
+        out.extend(txs.iter().cloned());
+        match page["next_after"].as_u64() {
+            Some(a) => after = a,
+            None => return out,
+        }
+    }
+}
+
+/// `reqwest::Response` as JSON without the `json` feature.
+pub trait JsonValue {
+    async fn json_value(self) -> serde_json::Value;
+}
+
+impl JsonValue for reqwest::Response {
+    async fn json_value(self) -> serde_json::Value {
+        let b = self.bytes().await.unwrap();
+        serde_json::from_slice(&b)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&b)))
+    }
+}

@@ -19,6 +19,7 @@ pub(crate) mod parse;
 mod run;
 mod signer;
 mod store_cmds;
+mod sync_cmd;
 
 /// The input was processed and found invalid.
 pub const EXIT_REJECTED: u8 = 1;
@@ -49,6 +50,7 @@ enum Command {
     Outbox(store_cmds::OutboxArgs),
     Verify(store_cmds::VerifyArgs),
     Backup(store_cmds::BackupArgs),
+    Sync(sync_cmd::SyncArgs),
     Central(Box<central::CentralArgs>),
     CheckConfig(config::CheckConfigArgs),
     PrintDefaultConfig(config::PrintDefaultConfigArgs),
@@ -70,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(args) => store_cmds::outbox(args),
         Command::Verify(args) => store_cmds::verify(args),
         Command::Backup(args) => store_cmds::backup(args),
+        Command::Sync(args) => sync_cmd::run(args),
         Command::Central(args) => central::run(*args),
         Command::CheckConfig(args) => config::check(args),
         Command::PrintDefaultConfig(args) => config::print_default(args),

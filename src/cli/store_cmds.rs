@@ -127,17 +127,46 @@ pub struct TraceArgs {
     json: bool,
 }
 
-/// Transactions not yet acknowledged by the central server.
+/// Transactions not yet acknowledged by the central server, the sync state
+/// (offline since, cursors and lag) and the transactions the server
+/// rejected or flagged.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct OutboxArgs {
+    #[command(subcommand)]
+    command: Option<OutboxCommand>,
     #[command(flatten)]
-    store: StoreArg,
+    show: OutboxShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct OutboxShowArgs {
+    /// The station's store file (redb), e.g. /var/lib/lotstation/station.redb.
+    #[arg(long, value_name = "PATH", required = true)]
+    store: Option<PathBuf>,
     /// Also list up to this many pending transactions, oldest first.
     #[arg(long, value_name = "N")]
     list: Option<usize>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Re-queue a transaction the central server rejected (parked), after
+    /// the cause was fixed (e.g. the item was added to the central master
+    /// data). The running station's sync, or `lotstation sync --once`,
+    /// sends it again.
+    Retry(OutboxRetryArgs),
+}
+
+#[derive(Debug, Args)]
+struct OutboxRetryArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// The transaction id (UUID), as `lotstation outbox` lists it.
+    id: uuid::Uuid,
 }
 
 /// Check the store: page checksums, the audit chain (reports the first
@@ -315,10 +344,37 @@ pub fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
+    if let Some(OutboxCommand::Retry(r)) = args.command {
+        let store = r.store.open()?;
+        return match store.blocking_retry_exception(lotstation::model::TxId(r.id)) {
+            Ok(_) => {
+                writeln!(
+                    std::io::stdout().lock(),
+                    "{} is back in the outbox; it is sent at the next sync",
+                    r.id
+                )?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e @ store::StoreError::RetryRefused(_)) => {
+                writeln!(std::io::stderr().lock(), "{e}")?;
+                Ok(ExitCode::from(EXIT_REJECTED))
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let args = args.show;
+    let Some(path) = &args.store else {
+        bail!("--store PATH is required");
+    };
+    let store = StoreArg {
+        store: path.clone(),
+    }
+    .open()?;
     let snap = store.snapshot()?;
     let pending = snap.outbox_len()?;
     let oldest = snap.outbox_oldest()?;
+    let state = snap.sync_state()?;
+    let exceptions = snap.sync_exceptions(1_000)?;
     let listed = match args.list {
         Some(n) => store.pending(n)?,
         None => Vec::new(),
@@ -329,10 +385,17 @@ pub fn outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
             "pending": pending,
             "oldest": oldest.as_ref().map(|e| serde_json::json!({"id": e.tx.id, "at": e.tx.at, "station": e.tx.station, "seq": e.tx.seq})),
             "transactions": listed.iter().map(|e| &e.tx).collect::<Vec<_>>(),
+            "sync": state,
+            "exceptions": exceptions,
         });
         writeln!(out, "{v}")?;
         return Ok(ExitCode::SUCCESS);
     }
+    let now = jiff::Timestamp::now();
+    let age = |t: Option<jiff::Timestamp>| match t {
+        Some(t) => format!("{t} ({} ago)", lotstation::sync::fmt_age(now, t)),
+        None => "never".to_owned(),
+    };
     writeln!(
         out,
         "{pending} transaction(s) waiting for the central server"
@@ -340,9 +403,64 @@ pub fn outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = &oldest {
         writeln!(
             out,
-            "oldest: {} at {} ({} #{})",
-            e.tx.id, e.tx.at, e.tx.station, e.tx.seq
+            "oldest: {} at {} ({} #{}), {} old",
+            e.tx.id,
+            e.tx.at,
+            e.tx.station,
+            e.tx.seq,
+            lotstation::sync::fmt_age(now, e.tx.at)
         )?;
+    }
+    match state.offline_since {
+        Some(t) => writeln!(out, "offline since {}", age(Some(t)))?,
+        None => writeln!(out, "last contact  {}", age(state.last_contact))?,
+    }
+    writeln!(out, "last push     {}", age(state.last_push))?;
+    writeln!(
+        out,
+        "status lane   cursor {} of {} (lag {}), pulled {}",
+        state.status_cursor,
+        state.status_head,
+        state.status_head.saturating_sub(state.status_cursor),
+        age(state.last_status_pull)
+    )?;
+    writeln!(
+        out,
+        "master lane   cursor {} of {} (lag {}), pulled {}",
+        state.master_cursor,
+        state.master_head,
+        state.master_head.saturating_sub(state.master_cursor),
+        age(state.last_master_pull)
+    )?;
+    if let Some(e) = &state.last_error {
+        writeln!(out, "last error    {e}")?;
+    }
+    if !exceptions.is_empty() {
+        writeln!(
+            out,
+            "{} exception(s) from the central server:",
+            exceptions.len()
+        )?;
+        for e in &exceptions {
+            let what = match e.kind {
+                store::ExceptionKind::Rejected => {
+                    "REJECTED (parked; `lotstation outbox retry ID` after a fix)"
+                }
+                store::ExceptionKind::Flagged => "FLAGGED (synced)",
+            };
+            writeln!(
+                out,
+                "  {} #{} {what} {}{}: {}",
+                e.id,
+                e.seq,
+                e.code,
+                e.case_ref
+                    .as_deref()
+                    .map(|c| format!(" case {c}"))
+                    .unwrap_or_default(),
+                e.message
+            )?;
+        }
     }
     for e in &listed {
         writeln!(

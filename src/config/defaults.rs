@@ -279,3 +279,40 @@ pub fn image_poll_ms() -> u64 {
 }
 /// Allowed `sources[].poll_ms`.
 pub const IMAGE_POLL_MS: RangeInclusive<u64> = 20..=60_000;
+/// `sync.push_interval_ms`: new transactions wake the push at once; this is
+/// the fallback.
+pub fn push_interval_ms() -> u64 {
+    30_000
+}
+/// `sync.status_interval_ms`: holds and recalls arrive within about this.
+pub fn status_interval_ms() -> u64 {
+    5_000
+}
+/// `sync.master_interval_ms`.
+pub fn master_interval_ms() -> u64 {
+    60_000
+}
+/// `sync.backoff_max_ms`.
+pub fn backoff_max_ms() -> u64 {
+    60_000
+}
+/// Allowed `sync.*_interval_ms` and `sync.backoff_max_ms` (100 ms to a day).
+pub const SYNC_INTERVAL_MS: RangeInclusive<u64> = 100..=86_400_000;
+/// `sync.request_timeout_ms`.
+pub fn request_timeout_ms() -> u64 {
+    10_000
+}
+/// Allowed `sync.request_timeout_ms`.
+pub const REQUEST_TIMEOUT_MS: RangeInclusive<u64> = 100..=600_000;
+/// `sync.batch_size`.
+pub fn batch_size() -> u64 {
+    1_000
+}
+/// Allowed `sync.batch_size` (the protocol's limit).
+pub const BATCH_SIZE: RangeInclusive<u64> = 1..=5_000;
+/// Allowed `sync.staleness_budget_secs` (a minute to 30 days).
+pub const STALENESS_BUDGET_SECS: RangeInclusive<u64> = 60..=2_592_000;
+/// `sync.staleness_moves`.
+pub fn staleness_moves() -> Vec<crate::model::MoveKind> {
+    vec![crate::model::MoveKind::Ship]
+}

@@ -91,6 +91,43 @@ pub struct RawConfig {
     /// `[api]`.
     #[serde(default)]
     pub api: RawApi,
+    /// `[sync]`: absent means the station does not sync.
+    #[serde(default)]
+    pub sync: Option<RawSync>,
+}
+
+/// `[sync]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    /// Base URL of the central server.
+    pub central_url: Spanned<String>,
+    /// Bearer token, inline.
+    pub token: Option<Spanned<String>>,
+    /// File holding the bearer token.
+    pub token_file: Option<Spanned<String>>,
+    /// Push interval when nothing wakes the task, in ms.
+    pub push_interval_ms: Option<Spanned<u64>>,
+    /// Status-lane pull interval, in ms.
+    pub status_interval_ms: Option<Spanned<u64>>,
+    /// Master-lane pull interval, in ms.
+    pub master_interval_ms: Option<Spanned<u64>>,
+    /// Transactions per push.
+    pub batch_size: Option<Spanned<u64>>,
+    /// Request timeout, in ms.
+    pub request_timeout_ms: Option<Spanned<u64>>,
+    /// Longest wait between retries, in ms.
+    pub backoff_max_ms: Option<Spanned<u64>>,
+    /// PEM bundle of the CAs to trust (instead of the system roots).
+    pub ca_bundle: Option<Spanned<String>>,
+    /// PEM client certificate.
+    pub client_cert: Option<Spanned<String>>,
+    /// PEM private key of the client certificate.
+    pub client_key: Option<Spanned<String>>,
+    /// Age of the status lane after which selected moves need a supervisor.
+    pub staleness_budget_secs: Option<Spanned<u64>>,
+    /// Moves the staleness budget applies to.
+    pub staleness_moves: Option<Vec<Spanned<String>>>,
 }
 
 /// `[station]` as written.
@@ -340,6 +377,71 @@ pub struct Config {
     pub log: LogConfig,
     /// `[api]`.
     pub api: ApiConfig,
+    /// `[sync]`; `None` when the station does not sync.
+    pub sync: Option<SyncConfig>,
+}
+
+/// A secret (a bearer token): never printed, also not by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret.
+    pub fn new(s: String) -> Secret {
+        Secret(s)
+    }
+
+    /// The secret itself, to put on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where the station's bearer token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// No token.
+    None,
+    /// Written in the config file.
+    Inline(Secret),
+    /// Read from this file (absolute) when sync starts.
+    File(PathBuf),
+}
+
+/// `[sync]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SyncConfig {
+    /// Base URL of the central server, without a trailing slash.
+    pub central_url: String,
+    /// The bearer token.
+    pub token: TokenSource,
+    /// Push at least this often (new transactions wake the push at once).
+    pub push_interval: Duration,
+    /// Pull the status lane this often.
+    pub status_interval: Duration,
+    /// Pull the master-data lane this often.
+    pub master_interval: Duration,
+    /// Transactions per push batch.
+    pub batch_size: usize,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+    /// Longest wait between retries.
+    pub backoff_max: Duration,
+    /// PEM CA bundle to trust instead of the system roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// PEM client certificate and key.
+    pub client_identity: Option<(PathBuf, PathBuf)>,
+    /// Status lane older than this makes `staleness_moves` need a supervisor.
+    pub staleness_budget: Option<Duration>,
+    /// Moves the staleness budget applies to.
+    pub staleness_moves: Vec<crate::model::MoveKind>,
 }
 
 /// `[station]`, validated.
@@ -807,6 +909,7 @@ impl Check<'_> {
         let sources = self.sources(&raw.sources, &dir, decode.max_input_len);
         let log = self.log(&raw.log);
         let api = self.api(&raw.api, &dir);
+        let sync = raw.sync.as_ref().map(|r| self.sync(r, &dir));
         Config {
             file,
             dir,
@@ -820,6 +923,7 @@ impl Check<'_> {
             sources,
             log,
             api,
+            sync,
         }
     }
 
@@ -1859,6 +1963,174 @@ impl Check<'_> {
             device,
             mode,
             gap: Duration::from_millis(gap),
+        }
+    }
+
+    fn sync(&mut self, raw: &RawSync, dir: &Path) -> SyncConfig {
+        let url = raw.central_url.get_ref().trim_end_matches('/').to_owned();
+        let url_problem = match reqwest::Url::parse(&url) {
+            Err(e) => Some(format!("{url:?} is not a URL: {e}")),
+            Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+                Some(format!("{url:?} is not an http:// or https:// URL"))
+            }
+            Ok(u) if u.host_str().is_none_or(str::is_empty) => Some(format!("{url:?} has no host")),
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => Some(
+                "the URL carries credentials; put the token in sync.token or sync.token_file"
+                    .to_owned(),
+            ),
+            Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+                Some(format!("{url:?} has a query or fragment"))
+            }
+            Ok(_) => None,
+        };
+        if let Some(m) = url_problem {
+            self.error(
+                span_of(&raw.central_url),
+                "sync.central_url",
+                m,
+                Some(
+                    "e.g. \"https://central.example.com\" or \"http://127.0.0.1:8700\"".to_owned(),
+                ),
+            );
+        }
+        let token = match (&raw.token, &raw.token_file) {
+            (Some(t), Some(_)) => {
+                self.error(
+                    span_of(t),
+                    "sync.token",
+                    "both sync.token and sync.token_file are set",
+                    Some("give one of them".to_owned()),
+                );
+                TokenSource::None
+            }
+            (Some(t), None) => {
+                let v = t.get_ref();
+                if (1..=4096).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) {
+                    TokenSource::Inline(Secret::new(v.clone()))
+                } else {
+                    // The value itself is never repeated in the message.
+                    self.error(
+                        span_of(t),
+                        "sync.token",
+                        "the token is not 1 to 4096 visible ASCII characters",
+                        None,
+                    );
+                    TokenSource::None
+                }
+            }
+            (None, Some(f)) => TokenSource::File(self.path(f, "sync.token_file", dir)),
+            (None, None) => TokenSource::None,
+        };
+        let ms =
+            |c: &mut Self, v: &Option<Spanned<u64>>, key: &str, d: u64, r: RangeInclusive<u64>| {
+                Duration::from_millis(c.number(v.as_ref(), key, d, r, " ms"))
+            };
+        let push_interval = ms(
+            self,
+            &raw.push_interval_ms,
+            "sync.push_interval_ms",
+            defaults::push_interval_ms(),
+            defaults::SYNC_INTERVAL_MS,
+        );
+        let status_interval = ms(
+            self,
+            &raw.status_interval_ms,
+            "sync.status_interval_ms",
+            defaults::status_interval_ms(),
+            defaults::SYNC_INTERVAL_MS,
+        );
+        let master_interval = ms(
+            self,
+            &raw.master_interval_ms,
+            "sync.master_interval_ms",
+            defaults::master_interval_ms(),
+            defaults::SYNC_INTERVAL_MS,
+        );
+        let request_timeout = ms(
+            self,
+            &raw.request_timeout_ms,
+            "sync.request_timeout_ms",
+            defaults::request_timeout_ms(),
+            defaults::REQUEST_TIMEOUT_MS,
+        );
+        let backoff_max = ms(
+            self,
+            &raw.backoff_max_ms,
+            "sync.backoff_max_ms",
+            defaults::backoff_max_ms(),
+            defaults::SYNC_INTERVAL_MS,
+        );
+        let batch_size = self.number(
+            raw.batch_size.as_ref(),
+            "sync.batch_size",
+            defaults::batch_size(),
+            defaults::BATCH_SIZE,
+            " transactions",
+        );
+        let ca_bundle = raw
+            .ca_bundle
+            .as_ref()
+            .map(|p| self.path(p, "sync.ca_bundle", dir));
+        let client_identity = match (&raw.client_cert, &raw.client_key) {
+            (Some(c), Some(k)) => Some((
+                self.path(c, "sync.client_cert", dir),
+                self.path(k, "sync.client_key", dir),
+            )),
+            (None, None) => None,
+            (Some(v), None) | (None, Some(v)) => {
+                self.error(
+                    span_of(v),
+                    if raw.client_cert.is_some() {
+                        "sync.client_cert"
+                    } else {
+                        "sync.client_key"
+                    },
+                    "a client certificate needs both sync.client_cert and sync.client_key",
+                    None,
+                );
+                None
+            }
+        };
+        let staleness_budget = raw.staleness_budget_secs.as_ref().map(|v| {
+            Duration::from_secs(self.number(
+                Some(v),
+                "sync.staleness_budget_secs",
+                defaults::STALENESS_BUDGET_SECS.end().to_owned(),
+                defaults::STALENESS_BUDGET_SECS,
+                " s",
+            ))
+        });
+        let mut staleness_moves = Vec::new();
+        match &raw.staleness_moves {
+            None => staleness_moves = defaults::staleness_moves(),
+            Some(list) => {
+                for (i, v) in list.iter().enumerate() {
+                    match serde_json::from_value::<crate::model::MoveKind>(serde_json::Value::String(v.get_ref().clone())) {
+                        Ok(k) if !staleness_moves.contains(&k) => staleness_moves.push(k),
+                        Ok(_) => self.error(span_of(v), format!("sync.staleness_moves[{i}]"), format!("{:?} is listed twice", v.get_ref()), None),
+                        Err(_) => self.error(
+                            span_of(v),
+                            format!("sync.staleness_moves[{i}]"),
+                            format!("unknown move {:?}", v.get_ref()),
+                            Some("allowed: receive, move, issue, produce, ship, adjust, hold, release, merge, split".to_owned()),
+                        ),
+                    }
+                }
+            }
+        }
+        SyncConfig {
+            central_url: url,
+            token,
+            push_interval,
+            status_interval,
+            master_interval,
+            batch_size: usize::try_from(batch_size).unwrap_or(1_000),
+            request_timeout,
+            backoff_max,
+            ca_bundle,
+            client_identity,
+            staleness_budget,
+            staleness_moves,
         }
     }
 

@@ -160,6 +160,19 @@ fn default_file_documents_every_key() {
         "listen",
         "token",
         "signers_path",
+        "central_url",
+        "token_file",
+        "push_interval_ms",
+        "status_interval_ms",
+        "master_interval_ms",
+        "batch_size",
+        "request_timeout_ms",
+        "backoff_max_ms",
+        "ca_bundle",
+        "client_cert",
+        "client_key",
+        "staleness_budget_secs",
+        "staleness_moves",
     ];
     for k in keys {
         assert!(
@@ -169,6 +182,54 @@ fn default_file_documents_every_key() {
             "{k} is not documented in config/lotstation.toml"
         );
     }
+}
+
+#[test]
+fn default_file_sync_example_is_valid_when_uncommented() {
+    let start = DEFAULT_CONFIG.find("# [sync]\n").unwrap();
+    let example: String = DEFAULT_CONFIG[start..]
+        .lines()
+        .filter(|l| !l.starts_with("# token = "))
+        .map(|l| l.trim_start_matches('#').trim_start())
+        .filter(|l| l.contains(" = ") || l.starts_with('['))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let c = ok(&example);
+    let s = c.sync.unwrap();
+    assert_eq!(s.central_url, "https://central.example.com");
+    assert_eq!(s.batch_size, 1000);
+    assert_eq!(s.status_interval, std::time::Duration::from_secs(5));
+    assert_eq!(
+        s.staleness_budget,
+        Some(std::time::Duration::from_secs(14400))
+    );
+    assert_eq!(s.staleness_moves, [crate::model::MoveKind::Ship]);
+    assert!(s.client_identity.is_some());
+    assert!(ok("").sync.is_none(), "no [sync]: no sync");
+}
+
+#[test]
+fn sync_keys_are_checked_and_the_token_never_appears_in_errors() {
+    let e = errors(
+        "[station]\nid = \"s\"\n[sync]\ncentral_url = \"ftp://x\"\ntoken = \"a b secret\"\nbatch_size = 0\nclient_cert = \"c.pem\"\nstaleness_moves = [\"fly\"]\n",
+    );
+    let text: String = e.iter().map(|e| format!("{e}\n")).collect();
+    for key in [
+        "sync.central_url",
+        "sync.token",
+        "sync.batch_size",
+        "sync.client_cert",
+        "sync.staleness_moves[0]",
+    ] {
+        assert!(text.contains(key), "{key} missing in:\n{text}");
+    }
+    assert!(!text.contains("secret"), "{text}");
+    let e = errors("[station]\nid = \"s\"\n[sync]\ncentral_url = \"https://u:p@x\"\n");
+    assert!(e[0].to_string().contains("credentials"), "{}", e[0]);
+    let c = ok("[sync]\ncentral_url = \"http://127.0.0.1:8700/\"\ntoken = \"abc\"\n");
+    let s = c.sync.unwrap();
+    assert_eq!(s.central_url, "http://127.0.0.1:8700");
+    assert_eq!(format!("{:?}", s.token), "Inline(Secret(***))");
 }
 
 #[test]

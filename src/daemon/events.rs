@@ -68,6 +68,23 @@ pub enum StationEvent {
         /// Who or what acknowledged it (`kiosk`, a source name).
         by: String,
     },
+    /// The central server rejected a recorded transaction (it is parked
+    /// for a person) or accepted it with an exception (e.g. the lot was
+    /// held centrally when it was used offline).
+    SyncException {
+        /// When the answer arrived.
+        at: Timestamp,
+        /// The transaction.
+        id: TxId,
+        /// Its station sequence number.
+        seq: u64,
+        /// The server's code, e.g. `LOT_HELD_CENTRALLY`.
+        code: String,
+        /// The server's case reference.
+        case_ref: Option<String>,
+        /// Text for a person.
+        text: String,
+    },
 }
 
 /// A verdict with what it was about.
@@ -122,6 +139,7 @@ impl StationEvent {
             StationEvent::Operator { id, .. } => format!("OPERATOR  {id}"),
             StationEvent::Error { text, .. } => format!("ERROR     {text}"),
             StationEvent::Acknowledged { by, .. } => format!("ACK       by {by}"),
+            StationEvent::SyncException { text, .. } => format!("EXCEPTION {text}"),
         }
     }
 
@@ -134,7 +152,8 @@ impl StationEvent {
             | StationEvent::Mode { at, .. }
             | StationEvent::Operator { at, .. }
             | StationEvent::Error { at, .. }
-            | StationEvent::Acknowledged { at, .. } => *at,
+            | StationEvent::Acknowledged { at, .. }
+            | StationEvent::SyncException { at, .. } => *at,
         }
     }
 }

@@ -54,6 +54,8 @@ pub use task::Tally;
 
 /// Frames queued between the sources and the station.
 const FRAME_QUEUE: usize = 256;
+/// How long sync may take to stop once the station has.
+const SYNC_STOP_DEADLINE: Duration = Duration::from_secs(3);
 /// How long shutdown may take before the daemon gives up waiting.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -82,6 +84,9 @@ pub enum DaemonError {
     /// Signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),
+    /// Sync could not start (token file, CA bundle, client certificate).
+    #[error("sync: {0}")]
+    Sync(#[from] crate::sync::SyncError),
     /// The station task ended abnormally.
     #[error("the station task failed: {0}")]
     Station(String),
@@ -348,6 +353,25 @@ async fn supervise(
             None
         }
     };
+    // Sync is not critical: it loops with backoff and never ends the daemon.
+    // It stops after the station (whose commits it may still push) and
+    // before the store closes.
+    let sync_cancel = CancellationToken::new();
+    let sync_task = match &config.sync {
+        Some(sc) => {
+            let syncer = crate::sync::Syncer::new(
+                store.clone(),
+                &config.station.id,
+                sc,
+                Some(crate::sync::Announce {
+                    feedback,
+                    events: events.clone(),
+                }),
+            )?;
+            Some(tokio::spawn(crate::sync::run(syncer, sync_cancel.clone())))
+        }
+        None => None,
+    };
     let mut station_task = tokio::spawn(task.run(rx));
     tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");
 
@@ -412,6 +436,10 @@ async fn supervise(
                     clean = false;
                     tracing::error!("shutdown deadline passed; stopping without waiting further");
                     station_task.abort();
+                    sync_cancel.cancel();
+                    if let Some(t) = sync_task {
+                        t.abort();
+                    }
                     return Ok(Outcome {
                         tally: Tally::default(),
                         signalled,
@@ -421,6 +449,14 @@ async fn supervise(
             }
         }
     };
+    // The station is done: sync abandons its request in flight (every
+    // exchange is idempotent) and ends before the store closes.
+    sync_cancel.cancel();
+    if let Some(t) = sync_task
+        && tokio::time::timeout(SYNC_STOP_DEADLINE, t).await.is_err()
+    {
+        tracing::warn!("sync did not stop in time; abandoned");
+    }
     let tally = result.map_err(|e| DaemonError::Station(e.to_string()))?;
     cancel.cancel();
     api_cancel.cancel();

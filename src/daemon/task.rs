@@ -607,11 +607,8 @@ impl StationTask {
         ctx.supervisor_present = self.supervisor_present(now).is_some();
         // The cursors are read from the snapshot the move is judged on: they
         // are what the station knew when it decided.
-        let (verdict, knowledge) = match self.store.snapshot() {
-            Ok(snap) => (
-                judge(&snap, &mv, &ctx),
-                snap.sync_state().ok().map(|s| s.knowledge()),
-            ),
+        let (mut verdict, sync_state) = match self.store.snapshot() {
+            Ok(snap) => (judge(&snap, &mv, &ctx), snap.sync_state().ok()),
             Err(e) => {
                 self.tally.failed += 1;
                 tracing::error!(error = %e, "cannot read the store; move not judged");
@@ -619,6 +616,19 @@ impl StationTask {
                 return;
             }
         };
+        let knowledge = sync_state.as_ref().map(|s| s.knowledge());
+        if verdict.is_accepted()
+            && !ctx.supervisor_present
+            && let Some(text) = self.stale(&mv, sync_state.as_ref(), now)
+        {
+            verdict = Verdict {
+                outcome: crate::model::Outcome::Rejected,
+                reasons: vec![Reason {
+                    code: ReasonCode::SupervisorRequired,
+                    text,
+                }],
+            };
+        }
         if !verdict.is_accepted() {
             self.tally.rejected += 1;
             tracing::info!(kind = mv.kind.as_str(), reasons = ?verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), "move rejected");
@@ -634,6 +644,35 @@ impl StationTask {
             return;
         }
         self.record(mv, verdict, None, knowledge, now).await;
+    }
+
+    /// With a staleness budget: why `mv` needs a supervisor because the
+    /// holds and recalls the station knows are older than the budget.
+    fn stale(
+        &self,
+        mv: &Move,
+        state: Option<&crate::store::SyncState>,
+        now: Timestamp,
+    ) -> Option<String> {
+        let sync = self.config.sync.as_ref()?;
+        let budget = sync.staleness_budget?;
+        if !sync.staleness_moves.contains(&mv.kind) {
+            return None;
+        }
+        let last = state.and_then(|s| s.last_status_pull);
+        let age = last.map(|t| now.duration_since(t).unsigned_abs());
+        if age.is_some_and(|a| a <= budget) {
+            return None;
+        }
+        let since = match last {
+            Some(t) => format!("for {}", crate::sync::fmt_age(now, t)),
+            None => "ever".to_owned(),
+        };
+        Some(format!(
+            "Holds and recalls not synced {since} (budget {}): a supervisor must confirm this {}",
+            crate::sync::fmt_secs(budget.as_secs()),
+            mv.kind.as_str()
+        ))
     }
 
     /// Commit a judged move (accepted, or refused and overridden) and print

@@ -41,6 +41,7 @@ mod cache;
 pub mod import;
 pub mod schema;
 mod snapshot;
+pub mod sync;
 pub mod trace;
 mod writer;
 
@@ -302,6 +303,9 @@ pub enum StoreError {
     /// The writer thread is gone.
     #[error("the store writer has stopped; restart lotstation")]
     WriterGone,
+    /// `outbox retry` refused.
+    #[error(transparent)]
+    RetryRefused(#[from] sync::RetryRefused),
     /// A backup destination problem.
     #[error("backup to {path} failed: {detail}")]
     Backup {
@@ -545,6 +549,45 @@ impl Store {
     /// Replace the sync state.
     pub async fn set_sync_state(&self, state: SyncState) -> Result<(), StoreError> {
         self.call(|reply| StoreCommand::SetSyncState { state, reply })
+            .await
+    }
+
+    /// Apply a push answer: synced rows leave the outbox, rejected ones are
+    /// parked as exceptions, flagged ones recorded, and the sync state
+    /// written, in one write transaction. Returns the outbox rows removed.
+    pub async fn apply_push(&self, outcome: sync::PushOutcome) -> Result<usize, StoreError> {
+        self.call(|reply| StoreCommand::ApplyPush {
+            outcome: Box::new(outcome),
+            reply,
+        })
+        .await
+    }
+
+    /// Apply a page of changes pulled from the central server together
+    /// with the new sync state (its cursor), in one write transaction.
+    pub async fn apply_changes(
+        &self,
+        changes: Vec<crate::sync::protocol::ChangeData>,
+        state: SyncState,
+    ) -> Result<sync::AppliedChanges, StoreError> {
+        self.call(|reply| StoreCommand::ApplyChanges {
+            changes,
+            state: Box::new(state),
+            reply,
+        })
+        .await
+    }
+
+    /// Put a transaction the central server rejected back into the outbox
+    /// (after the cause was fixed); returns its commit index. Wakes the
+    /// sync task.
+    pub fn blocking_retry_exception(&self, id: TxId) -> Result<u64, StoreError> {
+        self.blocking_call(|reply| StoreCommand::RetryException { id, reply })
+    }
+
+    /// [`Store::blocking_retry_exception`] for async callers.
+    pub async fn retry_exception(&self, id: TxId) -> Result<u64, StoreError> {
+        self.call(|reply| StoreCommand::RetryException { id, reply })
             .await
     }
 

@@ -17,7 +17,7 @@ use crate::rules::{SerialState, View};
 use crate::store::cache::MasterCache;
 use crate::store::schema::*;
 use crate::store::writer::{get_lot, load_tx};
-use crate::store::{StoreError, SyncState};
+use crate::store::{CentralStatus, StoreError, SyncException, SyncState};
 
 /// A pending outbox row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,6 +382,42 @@ impl Snapshot {
     /// The sync task's state.
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
         Ok(get_by_id(self.sync()?, "sync_state", SYNC_STATE_KEY)?.unwrap_or_default())
+    }
+
+    /// Transactions the central server rejected (parked) or flagged,
+    /// oldest first, at most `limit`.
+    pub fn sync_exceptions(&self, limit: usize) -> Result<Vec<SyncException>, StoreError> {
+        let t = self.txn.open_table(SYNC_EXCEPTIONS)?;
+        let mut out = Vec::new();
+        for e in t.iter()?.take(limit) {
+            let (k, v) = e?;
+            out.push(decode(v.value()).map_err(|source| StoreError::Corrupt {
+                table: "sync_exceptions",
+                key: k.value().to_string(),
+                source,
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// Number of sync exceptions (parked and flagged).
+    pub fn sync_exception_count(&self) -> Result<u64, StoreError> {
+        Ok(self.txn.open_table(SYNC_EXCEPTIONS)?.len()?)
+    }
+
+    /// The status the central server decided for a lot, if any.
+    pub fn central_status(&self, key: &LotKey) -> Result<Option<CentralStatus>, StoreError> {
+        let t = self.txn.open_table(CENTRAL_STATUS)?;
+        match t.get((key.item.0.as_str(), key.lot.0.as_str()))? {
+            None => Ok(None),
+            Some(g) => decode(g.value())
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt {
+                    table: "central_status",
+                    key: key.to_string(),
+                    source,
+                }),
+        }
     }
 
     /// Where a serial stands.

@@ -686,3 +686,138 @@ async fn cached_items_and_locations_follow_imports_and_old_snapshots_keep_their_
         "Rolled oats, organic"
     );
 }
+
+mod sync_side {
+    use super::*;
+    use crate::store::sync::PushOutcome;
+    use crate::sync::protocol::{ChangeData, LotStatusData};
+
+    fn exception(id: TxId, seq: u64, kind: ExceptionKind) -> SyncException {
+        SyncException {
+            id,
+            seq,
+            kind,
+            code: "UNKNOWN_ITEM".into(),
+            message: "m".into(),
+            case_ref: None,
+            station_knew: None,
+            at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_push_answer_empties_the_outbox_parks_rejections_and_retry_requeues_them() {
+        let dir = TempDir::new().unwrap();
+        let store = with_master(&dir).await;
+        let mut ids = Vec::new();
+        for lot in ["L1", "L2", "L3"] {
+            let t = tx("s1", receive(lot, 1, "DOCK"));
+            ids.push(t.id);
+            commit_new(&store, t).await;
+        }
+        let state = SyncState {
+            status_cursor: 3,
+            ..SyncState::default()
+        };
+        let removed = store
+            .apply_push(PushOutcome {
+                synced: vec![ids[0], ids[2]],
+                exceptions: vec![
+                    exception(ids[1], 2, ExceptionKind::Rejected),
+                    exception(ids[2], 3, ExceptionKind::Flagged),
+                ],
+                state: state.clone(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(removed, 3);
+        let snap = store.snapshot().unwrap();
+        assert_eq!(snap.outbox_len().unwrap(), 0);
+        assert_eq!(snap.sync_state().unwrap(), state);
+        let ex = snap.sync_exceptions(10).unwrap();
+        assert_eq!(ex.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
+        drop(snap);
+
+        let flagged = store.retry_exception(ids[2]).await.unwrap_err();
+        assert!(flagged.to_string().contains("needs no retry"), "{flagged}");
+        assert!(store.retry_exception(ids[0]).await.is_err());
+        store.retry_exception(ids[1]).await.unwrap();
+        let snap = store.snapshot().unwrap();
+        let pending = snap.outbox_pending(10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].tx.id, ids[1]);
+        assert_eq!(
+            snap.sync_exceptions(10).unwrap().len(),
+            1,
+            "the flagged one stays"
+        );
+        assert!(store.verify().unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn central_changes_set_status_and_master_fields_but_keep_the_stations_stock() {
+        let dir = TempDir::new().unwrap();
+        let store = with_master(&dir).await;
+        commit_new(&store, tx("s1", receive("L1", 10, "DOCK"))).await;
+        let mut central_lot = store.lot(&key(OATS, "L1")).unwrap().unwrap();
+        central_lot.on_hand.clear();
+        central_lot.certificate = Some("COA-1".into());
+        central_lot.expiry_date = Some(jiff::civil::date(2030, 1, 1));
+        let hold = |item: &str, lot: &str, status| ChangeData::LotStatus {
+            item: item.into(),
+            lot: lot.into(),
+            data: Some(LotStatusData {
+                item: item.into(),
+                lot: lot.into(),
+                status,
+                reason: None,
+                case_ref: Some("CASE-1".into()),
+            }),
+        };
+        let mut new_lot = central_lot.clone();
+        new_lot.key = key(OATS, "L9");
+        new_lot.on_hand = [(loc("A-01"), Qty::units(5))].into();
+        let state = SyncState {
+            status_cursor: 2,
+            master_cursor: 7,
+            ..SyncState::default()
+        };
+        let applied = store
+            .apply_changes(
+                vec![
+                    hold(OATS, "L1", LotStatus::Hold),
+                    hold(OATS, "L9", LotStatus::Recalled),
+                    ChangeData::Lot(Box::new(central_lot)),
+                    ChangeData::Lot(Box::new(new_lot)),
+                    ChangeData::ShipmentDeleted("SH-1".into()),
+                ],
+                state.clone(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(applied.applied, 5);
+        assert_eq!(applied.statuses, [(key(OATS, "L1"), LotStatus::Hold)]);
+        let snap = store.snapshot().unwrap();
+        let l1 = snap.try_lot(&key(OATS, "L1")).unwrap().unwrap();
+        assert_eq!(l1.status, LotStatus::Hold);
+        assert_eq!(l1.total_on_hand(), Qty::units(10), "stock is the station's");
+        assert_eq!(l1.certificate.as_deref(), Some("COA-1"));
+        let l9 = snap.try_lot(&key(OATS, "L9")).unwrap().unwrap();
+        assert_eq!(
+            l9.status,
+            LotStatus::Recalled,
+            "a status that arrived first applies"
+        );
+        assert_eq!(snap.try_shipment("SH-1").unwrap(), None);
+        assert_eq!(snap.sync_state().unwrap(), state);
+        assert_eq!(
+            snap.central_status(&key(OATS, "L1"))
+                .unwrap()
+                .unwrap()
+                .case_ref
+                .as_deref(),
+            Some("CASE-1")
+        );
+        assert!(store.verify().unwrap().is_ok());
+    }
+}

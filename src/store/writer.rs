@@ -25,7 +25,7 @@ use crate::store::apply::{self, Rows};
 use crate::store::cache::MasterCache;
 use crate::store::import::{self, ImportSummary, MasterData};
 use crate::store::schema::{self, *};
-use crate::store::{Committed, StoreError, SyncState};
+use crate::store::{Committed, StoreError, SyncState, sync};
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -50,6 +50,19 @@ pub(crate) enum StoreCommand {
     },
     /// Liveness round trip.
     Ping { reply: Reply<()> },
+    /// Apply a push answer (outbox, exceptions, sync state).
+    ApplyPush {
+        outcome: Box<sync::PushOutcome>,
+        reply: Reply<usize>,
+    },
+    /// Apply a page of pulled changes with the new sync state.
+    ApplyChanges {
+        changes: Vec<crate::sync::protocol::ChangeData>,
+        state: Box<SyncState>,
+        reply: Reply<sync::AppliedChanges>,
+    },
+    /// Put a parked transaction back into the outbox.
+    RetryException { id: TxId, reply: Reply<u64> },
 }
 
 /// Counters the writer keeps for metrics and benchmarks.
@@ -124,6 +137,28 @@ fn run(
             }
             StoreCommand::Ping { reply } => {
                 let _ = reply.send(Ok(()));
+            }
+            StoreCommand::ApplyPush { outcome, reply } => {
+                let _ = reply.send(in_write_no_master(db, |w| sync::apply_push(w, &outcome)));
+            }
+            StoreCommand::ApplyChanges {
+                changes,
+                state,
+                reply,
+            } => {
+                // Changes may replace items and locations: the cache goes.
+                let _ = reply.send(in_write(db, cache, |w| {
+                    sync::apply_changes(w, &changes, &state)
+                }));
+            }
+            StoreCommand::RetryException { id, reply } => {
+                let r = in_write_no_master(db, |w| {
+                    sync::retry_exception(w, id)?.map_err(StoreError::RetryRefused)
+                });
+                if r.is_ok() {
+                    notify.notify_one();
+                }
+                let _ = reply.send(r);
             }
         }
         if next.is_none() {

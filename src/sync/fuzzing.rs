@@ -32,6 +32,9 @@ pub fn check_answer(data: &[u8]) {
                 assert!(page.next >= prev);
             }
         }
+        for c in &page.changes {
+            let _ = protocol::decode_change(c);
+        }
     }
     let _ = serde_json::from_slice::<SnapshotPage>(data);
     let _ = serde_json::from_slice::<ErrorBody>(data);

@@ -402,6 +402,119 @@ pub enum ProtocolError {
     },
 }
 
+/// A change decoded into what the station applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeData {
+    /// A lot's central status (upsert) or its removal (delete).
+    LotStatus {
+        /// Item.
+        item: String,
+        /// Lot.
+        lot: String,
+        /// The status data; `None` for a delete.
+        data: Option<LotStatusData>,
+    },
+    /// Item upsert.
+    Item(crate::model::Item),
+    /// Item delete (code).
+    ItemDeleted(String),
+    /// Location upsert.
+    Location(crate::model::Location),
+    /// Location delete (code).
+    LocationDeleted(String),
+    /// Lot master data upsert.
+    Lot(Box<crate::model::Lot>),
+    /// Lot delete: lots are history, the station keeps its row.
+    LotDeleted,
+    /// Work order upsert.
+    WorkOrder(crate::model::WorkOrder),
+    /// Work order delete (id).
+    WorkOrderDeleted(String),
+    /// Shipment upsert.
+    Shipment(crate::model::Shipment),
+    /// Shipment delete (id).
+    ShipmentDeleted(String),
+}
+
+/// Decode one change's data for its entity, checking that the key names
+/// the same entity as the data.
+pub fn decode_change(c: &Change) -> Result<ChangeData, ProtocolError> {
+    let bad = |detail: String| ProtocolError::BadChange {
+        entity: c.entity.as_str(),
+        key: c.key.chars().take(200).collect(),
+        cursor: c.cursor,
+        detail,
+    };
+    fn parse<T: serde::de::DeserializeOwned>(
+        c: &Change,
+        bad: &dyn Fn(String) -> ProtocolError,
+    ) -> Result<T, ProtocolError> {
+        let Some(data) = &c.data else {
+            return Err(bad("an upsert without data".to_owned()));
+        };
+        T::deserialize(data).map_err(|e| bad(e.to_string()))
+    }
+    let same = |what: &str, found: &str| -> Result<(), ProtocolError> {
+        if what == found {
+            Ok(())
+        } else {
+            Err(bad(format!("the data names {found:?}, the key {what:?}")))
+        }
+    };
+    if c.key.is_empty() || c.key.len() > 256 {
+        return Err(bad("the key must be 1 to 256 bytes".to_owned()));
+    }
+    match (c.entity, c.op) {
+        (Entity::LotStatus, op) => {
+            let (item, lot) =
+                split_lot_key(&c.key).ok_or_else(|| bad("the key is not ITEM/LOT".to_owned()))?;
+            let data = match op {
+                Op::Delete => None,
+                Op::Upsert => {
+                    let d: LotStatusData = parse(c, &bad)?;
+                    same(&c.key, &lot_key(&d.item, &d.lot))?;
+                    Some(d)
+                }
+            };
+            Ok(ChangeData::LotStatus {
+                item: item.to_owned(),
+                lot: lot.to_owned(),
+                data,
+            })
+        }
+        (Entity::Item, Op::Upsert) => {
+            let v: crate::model::Item = parse(c, &bad)?;
+            same(&c.key, &v.code.0)?;
+            Ok(ChangeData::Item(v))
+        }
+        (Entity::Item, Op::Delete) => Ok(ChangeData::ItemDeleted(c.key.clone())),
+        (Entity::Location, Op::Upsert) => {
+            let v: crate::model::Location = parse(c, &bad)?;
+            same(&c.key, &v.code.0)?;
+            Ok(ChangeData::Location(v))
+        }
+        (Entity::Location, Op::Delete) => Ok(ChangeData::LocationDeleted(c.key.clone())),
+        (Entity::Lot, Op::Upsert) => {
+            let v: crate::model::Lot = parse(c, &bad)?;
+            same(&c.key, &lot_key(&v.key.item.0, &v.key.lot.0))?;
+            Ok(ChangeData::Lot(Box::new(v)))
+        }
+        (Entity::Lot, Op::Delete) => Ok(ChangeData::LotDeleted),
+        (Entity::WorkOrder, Op::Upsert) => {
+            let v: crate::model::WorkOrder = parse(c, &bad)?;
+            same(&c.key, &v.id)?;
+            Ok(ChangeData::WorkOrder(v))
+        }
+        (Entity::WorkOrder, Op::Delete) => Ok(ChangeData::WorkOrderDeleted(c.key.clone())),
+        (Entity::Shipment, Op::Upsert) => {
+            let v: crate::model::Shipment = parse(c, &bad)?;
+            same(&c.key, &v.id)?;
+            Ok(ChangeData::Shipment(v))
+        }
+        (Entity::Shipment, Op::Delete) => Ok(ChangeData::ShipmentDeleted(c.key.clone())),
+    }
+}
+
 /// Check a push batch for `station` (both sides run this).
 pub fn check_batch(station: &str, txs: &[Transaction]) -> Result<(), ProtocolError> {
     if txs.is_empty() {
@@ -678,6 +791,43 @@ mod tests {
             check_changes(Lane::Master, 0, &page(vec![change(3, Entity::Item)], 2)),
             Err(ProtocolError::CursorOrder { .. })
         ));
+    }
+
+    #[test]
+    fn changes_decode_into_model_values_and_keys_must_match_their_data() {
+        let change = |entity, key: &str, data: serde_json::Value| Change {
+            cursor: 1,
+            entity,
+            key: key.into(),
+            op: Op::Upsert,
+            version: 1,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            data: Some(data),
+        };
+        let hold =
+            serde_json::json!({"item": "I1", "lot": "L/1", "status": "hold", "case_ref": "C-1"});
+        match decode_change(&change(Entity::LotStatus, "I1/L/1", hold.clone())).unwrap() {
+            ChangeData::LotStatus { item, lot, data } => {
+                assert_eq!((item.as_str(), lot.as_str()), ("I1", "L/1"));
+                assert_eq!(data.unwrap().case_ref.as_deref(), Some("C-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(decode_change(&change(Entity::LotStatus, "I2/L/1", hold)).is_err());
+        let item = serde_json::json!({"code": "I1", "description": "x", "unit": "kg"});
+        assert!(matches!(
+            decode_change(&change(Entity::Item, "I1", item.clone())),
+            Ok(ChangeData::Item(_))
+        ));
+        assert!(decode_change(&change(Entity::Item, "I9", item)).is_err());
+        assert!(decode_change(&change(Entity::Location, "A", serde_json::json!(7))).is_err());
+        let mut del = change(Entity::Shipment, "SH-1", serde_json::Value::Null);
+        del.op = Op::Delete;
+        del.data = None;
+        assert_eq!(
+            decode_change(&del).unwrap(),
+            ChangeData::ShipmentDeleted("SH-1".into())
+        );
     }
 
     #[test]

@@ -1,0 +1,409 @@
+//! The HTTP side of sync (reqwest, rustls): one method per protocol
+//! exchange, each ending in a checked answer or a [`Failure`] classified by
+//! [`retry::classify`].
+//!
+//! Invariants: every answer body is read with a bound
+//! ([`protocol::MAX_RESPONSE_BYTES`]); the bearer token goes in the
+//! `Authorization` header only and never into an error text (errors name
+//! the URL without credentials and the status).
+
+use std::io::Write;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use super::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushResponse, SnapshotPage};
+use super::retry::{self, Action, Call, Exchange};
+use crate::config::{SyncConfig, TokenSource};
+use crate::model::Transaction;
+
+/// A failed exchange: what to do about it and what to tell a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The retry policy's decision.
+    pub action: Action,
+    /// What happened (URL, status, server's code and message).
+    pub detail: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// Why the client could not be built (a person must fix the config).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A file named in `[sync]` could not be read.
+    #[error("cannot read {what} {path}: {source}")]
+    Read {
+        /// Which setting.
+        what: &'static str,
+        /// Path.
+        path: std::path::PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token file holds no usable token.
+    #[error("the token file {0} does not hold a token (1 to 4096 visible ASCII characters)")]
+    BadToken(std::path::PathBuf),
+    /// TLS material could not be used.
+    #[error("{what} {path}: {detail}")]
+    Tls {
+        /// Which setting.
+        what: &'static str,
+        /// Path.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// reqwest refused the configuration.
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// The central server, as one station talks to it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    station: String,
+    token: Option<crate::config::Secret>,
+}
+
+fn read(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path).map_err(|source| ClientError::Read {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Client {
+    /// A client for `station` from the `[sync]` settings (reads the token
+    /// file, CA bundle and client certificate now).
+    pub fn new(station: &str, c: &SyncConfig) -> Result<Client, ClientError> {
+        let token = match &c.token {
+            TokenSource::None => None,
+            TokenSource::Inline(s) => Some(s.clone()),
+            TokenSource::File(p) => {
+                let text = read("the token file", p)?;
+                let t = String::from_utf8_lossy(&text).trim().to_owned();
+                if t.is_empty() || t.len() > 4096 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ClientError::BadToken(p.clone()));
+                }
+                Some(crate::config::Secret::new(t))
+            }
+        };
+        let mut b = reqwest::Client::builder()
+            .timeout(c.request_timeout)
+            .connect_timeout(c.request_timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("lotstation/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &c.ca_bundle {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&read("the CA bundle", p)?).map_err(|e| {
+                    ClientError::Tls {
+                        what: "sync.ca_bundle",
+                        path: p.clone(),
+                        detail: format!("not a PEM certificate bundle: {e}"),
+                    }
+                })?;
+            if certs.is_empty() {
+                return Err(ClientError::Tls {
+                    what: "sync.ca_bundle",
+                    path: p.clone(),
+                    detail: "holds no certificate".to_owned(),
+                });
+            }
+            b = b.tls_certs_only(certs);
+        }
+        if let Some((cert, key)) = &c.client_identity {
+            let mut pem = read("the client certificate", cert)?;
+            pem.push(b'\n');
+            pem.extend(read("the client key", key)?);
+            let id = reqwest::Identity::from_pem(&pem).map_err(|e| ClientError::Tls {
+                what: "sync.client_cert",
+                path: cert.clone(),
+                detail: format!("not a usable PEM certificate and key: {e}"),
+            })?;
+            b = b.identity(id);
+        }
+        let http = b.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Client {
+            http,
+            base: c.central_url.clone(),
+            station: station.to_owned(),
+            token,
+        })
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!(
+            "{}{}/stations/{}/{tail}",
+            self.base,
+            protocol::API_PREFIX,
+            self.station
+        )
+    }
+
+    fn auth(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => r.bearer_auth(t.expose()),
+            None => r,
+        }
+    }
+
+    /// Send and read the whole answer (bounded), or classify the failure.
+    async fn exchange(
+        &self,
+        call: Call,
+        url: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, Failure> {
+        let fail = |ex: Exchange<'_>, detail: String| Failure {
+            action: retry::classify(call, ex, Timestamp::now()),
+            detail,
+        };
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let ex = transport(&e);
+                return Err(fail(ex, format!("{url}: {}", describe(&e))));
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if body.len() + c.len() > protocol::MAX_RESPONSE_BYTES {
+                        return Err(fail(
+                            Exchange::Answer {
+                                status,
+                                body_ok: false,
+                                retry_after: None,
+                            },
+                            format!(
+                                "{url}: the answer is larger than {} bytes",
+                                protocol::MAX_RESPONSE_BYTES
+                            ),
+                        ));
+                    }
+                    body.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(fail(
+                        Exchange::BodyBroken,
+                        format!(
+                            "{url}: HTTP {status}, the answer broke off: {}",
+                            describe(&e)
+                        ),
+                    ));
+                }
+            }
+        }
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let server_says = serde_json::from_slice::<ErrorBody>(&body)
+            .map(|b| format!("{}: {}", b.code, b.message))
+            .unwrap_or_else(|_| {
+                String::from_utf8_lossy(body.get(..200).unwrap_or(&body)).into_owned()
+            });
+        Err(fail(
+            Exchange::Answer {
+                status,
+                body_ok: false,
+                retry_after: retry_after.as_deref(),
+            },
+            format!("{url}: HTTP {status}: {server_says}"),
+        ))
+    }
+
+    fn unparsable(call: Call, url: &str, what: String) -> Failure {
+        Failure {
+            action: retry::classify(
+                call,
+                Exchange::Answer {
+                    status: 200,
+                    body_ok: false,
+                    retry_after: None,
+                },
+                Timestamp::now(),
+            ),
+            detail: format!("{url}: {what}"),
+        }
+    }
+
+    /// Push `txs` (one station's, in sequence order) and return the checked
+    /// answer.
+    pub async fn push(&self, txs: &[Transaction]) -> Result<PushResponse, Failure> {
+        let call = Call::Push {
+            batch_len: txs.len(),
+        };
+        let url = self.url("transactions");
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            transactions: &'a [Transaction],
+        }
+        let json = serde_json::to_vec(&Body { transactions: txs })
+            .map_err(|e| Self::unparsable(call, &url, format!("cannot encode the batch: {e}")))?;
+        let digest: [u8; 32] = Sha256::digest(&json).into();
+        let (first, last) = (
+            txs.first().map_or(0, |t| t.seq),
+            txs.last().map_or(0, |t| t.seq),
+        );
+        let key = protocol::batch_key(first, last, &digest);
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(json.len() / 4),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&json)
+            .map_err(|e| Self::unparsable(call, &url, format!("cannot compress the batch: {e}")))?;
+        let gz = gz
+            .finish()
+            .map_err(|e| Self::unparsable(call, &url, format!("cannot compress the batch: {e}")))?;
+        let req = self.auth(
+            self.http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_ENCODING, "gzip")
+                .header(protocol::IDEMPOTENCY_KEY_HEADER, key)
+                .body(gz),
+        );
+        let body = self.exchange(call, &url, req).await?;
+        let resp: PushResponse = serde_json::from_slice(&body).map_err(|e| {
+            Self::unparsable(call, &url, format!("the push answer is not valid: {e}"))
+        })?;
+        let sent: Vec<_> = txs.iter().map(|t| (t.seq, t.id)).collect();
+        protocol::check_results(&sent, &resp.results)
+            .map_err(|e| Self::unparsable(call, &url, e.to_string()))?;
+        Ok(resp)
+    }
+
+    /// Changes of `lane` after `since`.
+    pub async fn changes(
+        &self,
+        lane: Lane,
+        since: Cursor,
+        limit: usize,
+    ) -> Result<ChangesResponse, Failure> {
+        let url = self.url(&format!(
+            "changes?lane={}&since={since}&limit={limit}",
+            lane.as_str()
+        ));
+        let body = self
+            .exchange(Call::Pull, &url, self.auth(self.http.get(&url)))
+            .await?;
+        let page: ChangesResponse = serde_json::from_slice(&body).map_err(|e| {
+            Self::unparsable(
+                Call::Pull,
+                &url,
+                format!("the changes answer is not valid: {e}"),
+            )
+        })?;
+        if page.lane != lane {
+            return Err(Self::unparsable(
+                Call::Pull,
+                &url,
+                format!(
+                    "asked for the {} lane, got {}",
+                    lane.as_str(),
+                    page.lane.as_str()
+                ),
+            ));
+        }
+        protocol::check_changes(lane, since, &page)
+            .map_err(|e| Self::unparsable(Call::Pull, &url, e.to_string()))?;
+        Ok(page)
+    }
+
+    /// One snapshot page of `lane`.
+    pub async fn snapshot(
+        &self,
+        lane: Lane,
+        after: Option<&str>,
+        cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Result<SnapshotPage, Failure> {
+        let mut url = self.url(&format!("snapshot?lane={}&limit={limit}", lane.as_str()));
+        if let Some(a) = after {
+            url.push_str("&after=");
+            url.push_str(&percent(a));
+        }
+        if let Some(c) = cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let body = self
+            .exchange(Call::Snapshot, &url, self.auth(self.http.get(&url)))
+            .await?;
+        let page: SnapshotPage = serde_json::from_slice(&body).map_err(|e| {
+            Self::unparsable(
+                Call::Snapshot,
+                &url,
+                format!("the snapshot page is not valid: {e}"),
+            )
+        })?;
+        if page.lane != lane || page.changes.iter().any(|c| c.entity.lane() != lane) {
+            return Err(Self::unparsable(
+                Call::Snapshot,
+                &url,
+                "the snapshot page holds changes of another lane".to_owned(),
+            ));
+        }
+        Ok(page)
+    }
+}
+
+/// Percent-encode a query value (everything but unreserved characters).
+fn percent(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn transport(e: &reqwest::Error) -> Exchange<'static> {
+    if e.is_timeout() {
+        Exchange::Timeout
+    } else if e.is_body() || e.is_decode() {
+        Exchange::BodyBroken
+    } else {
+        Exchange::Connect
+    }
+}
+
+/// A reqwest error for a person: its chain of causes, without the URL (the
+/// caller names it).
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
+}

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_lotstation")
@@ -53,6 +54,21 @@ impl Central {
             url: format!("http://{addr}"),
         }
     }
+
+    /// Stop it (SIGKILL) and wait.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -85,6 +101,18 @@ pub fn sent(url: &str, station: &str) -> Vec<serde_json::Value> {
             Some(a) => after = a,
             None => return out,
         }
+    }
+}
+
+/// Wait until `f` is true, up to `limit`, polling every 50 ms.
+pub fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

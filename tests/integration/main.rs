@@ -30,5 +30,6 @@ mod kiosk_util;
 mod sd_notify;
 mod serial_fixtures;
 mod serial_pty;
+mod sync;
 mod usb_hid_reports;
 mod usb_hid_source;

@@ -179,6 +179,15 @@ impl CentralError {
     }
 }
 
+/// One pushed transaction: the value and its JSON as sent.
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Its JSON, exactly as it arrived.
+    pub raw: &'a [u8],
+}
+
 /// A station known to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StationSummary {
@@ -300,22 +309,47 @@ impl CentralDb {
         Ok(CentralDb { db, retain })
     }
 
-    /// Record a push batch of `station` and answer it.
+    /// Record a push batch of `station` and answer it (transactions given
+    /// as values; their canonical JSON is what is stored).
     pub fn push(
         &self,
         station: &str,
         key: &str,
         txs: &[Transaction],
     ) -> Result<PushResponse, CentralError> {
-        protocol::check_batch(station, txs)?;
-        // Canonical form of each transaction: the digest and the stored body.
-        let mut bodies = Vec::with_capacity(txs.len());
+        let bodies: Vec<Vec<u8>> = txs
+            .iter()
+            .map(|t| serde_json::to_vec(t).map_err(|e| corrupt("encode", e)))
+            .collect::<Result<_, _>>()?;
+        let incoming: Vec<Incoming<'_>> = txs
+            .iter()
+            .zip(&bodies)
+            .map(|(tx, raw)| Incoming {
+                tx: tx.clone(),
+                raw: raw.as_slice(),
+            })
+            .collect();
+        self.push_raw(station, key, &incoming)
+    }
+
+    /// Record a push batch of `station` and answer it. Each transaction's
+    /// JSON is stored as sent, with its digest; a resend whose bytes differ
+    /// is compared as values before it is called a conflict.
+    pub fn push_raw(
+        &self,
+        station: &str,
+        key: &str,
+        incoming: &[Incoming<'_>],
+    ) -> Result<PushResponse, CentralError> {
+        let txs: Vec<&Transaction> = incoming.iter().map(|i| &i.tx).collect();
+        protocol::check_batch_refs(station, &txs)?;
+        let mut bodies = Vec::with_capacity(incoming.len());
         let mut batch_digest = Sha256::new();
-        for tx in txs {
-            let body = serde_json::to_vec(tx).map_err(|e| corrupt("encode", e))?;
-            let d: [u8; 32] = Sha256::digest(&body).into();
-            batch_digest.update(d);
-            bodies.push((body, d));
+        for i in incoming {
+            let d: [u8; 32] = Sha256::digest(i.raw).into();
+            batch_digest.update(i.tx.seq.to_be_bytes());
+            batch_digest.update(i.tx.id.0.as_bytes());
+            bodies.push((i.raw, d));
         }
         let batch_digest: [u8; 32] = batch_digest.finalize().into();
         let now = Timestamp::now();
@@ -337,6 +371,7 @@ impl CentralDb {
             }
             let mut next = next_t.get(station)?.map_or(1, |g| g.value());
             let first = txs.first().map_or(0, |t| t.seq);
+
             if first > next {
                 return Err(CentralError::SequenceGap {
                     expected: next,
@@ -349,6 +384,7 @@ impl CentralDb {
                 .is_some();
             let mut results = Vec::with_capacity(txs.len());
             for (tx, (body, digest)) in txs.iter().zip(&bodies) {
+                let tx: &Transaction = tx;
                 let digest = hex(digest);
                 if tx.seq < next {
                     let rec: Recorded = match meta.get((station, tx.seq))? {
@@ -362,9 +398,11 @@ impl CentralDb {
                             )));
                         }
                     };
-                    if rec.digest != digest {
+                    // Same bytes, or the same transaction written differently.
+                    if rec.digest != digest && !same_as_stored(&body_t, station, tx)? {
                         return Err(CentralError::ContentConflict { seq: tx.seq });
                     }
+                    let digest = rec.digest.clone();
                     if rec.result.result != ResultKind::Rejected {
                         let mut r = rec.result;
                         r.original = Some(r.result);
@@ -400,7 +438,7 @@ impl CentralDb {
                 };
                 let v = serde_json::to_vec(&rec).map_err(|e| corrupt("encode", e))?;
                 meta.insert((station, tx.seq), v.as_slice())?;
-                body_t.insert((station, tx.seq), body.as_slice())?;
+                body_t.insert((station, tx.seq), *body)?;
                 next = tx.seq.saturating_add(1);
                 results.push(r);
             }
@@ -712,6 +750,20 @@ impl CentralDb {
             next_after,
         })
     }
+}
+
+/// True if the stored JSON of `tx`'s seq decodes to `tx` itself.
+fn same_as_stored(
+    bodies: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    station: &str,
+    tx: &Transaction,
+) -> Result<bool, CentralError> {
+    let Some(g) = bodies.get((station, tx.seq))? else {
+        return Ok(false);
+    };
+    let stored: Transaction =
+        serde_json::from_slice(g.value()).map_err(|e| corrupt("tx_body", e))?;
+    Ok(stored == *tx)
 }
 
 /// Drop the changes of `lane` beyond the newest `retain` (none when `None`).

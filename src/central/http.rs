@@ -26,9 +26,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::db::{CentralDb, CentralError};
+use super::db::{CentralDb, CentralError, Incoming};
 use super::faults::{Dice, Faults, Roll};
-use crate::sync::protocol::{self, ErrorBody, Lane, LotStatusData, PushRequest, codes};
+use crate::sync::protocol::{self, ErrorBody, Lane, LotStatusData, codes};
 
 /// Shared state of the routes.
 #[derive(Debug)]
@@ -300,13 +300,19 @@ async fn push(
                 "the body is too large",
             ));
         }
-        let req: PushRequest = serde_json::from_slice(raw).map_err(|e| {
+        #[derive(serde::Deserialize)]
+        struct RawPush<'a> {
+            #[serde(borrow)]
+            transactions: Vec<&'a serde_json::value::RawValue>,
+        }
+        let bad = |e: serde_json::Error| {
             error(
                 StatusCode::BAD_REQUEST,
                 codes::BAD_REQUEST,
                 format!("the body is not a push request: {e}"),
             )
-        })?;
+        };
+        let req: RawPush<'_> = serde_json::from_slice(raw).map_err(bad)?;
         if req.transactions.len() > protocol::MAX_BATCH {
             return Err(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -314,8 +320,19 @@ async fn push(
                 format!("at most {} transactions per batch", protocol::MAX_BATCH),
             ));
         }
+        let incoming = req
+            .transactions
+            .iter()
+            .map(|r| {
+                serde_json::from_str::<crate::model::Transaction>(r.get()).map(|tx| Incoming {
+                    tx,
+                    raw: r.get().as_bytes(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
         let resp = db
-            .push(&st, &key, &req.transactions)
+            .push_raw(&st, &key, &incoming)
             .map_err(|e| central_error(&e))?;
         serde_json::to_vec(&resp)
             .map_err(|e| {
@@ -325,7 +342,7 @@ async fn push(
                     e.to_string(),
                 )
             })
-            .map(|b| (b, req.transactions.len(), resp.next_seq))
+            .map(|b| (b, incoming.len(), resp.next_seq))
     })
     .await;
     match served {

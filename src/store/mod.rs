@@ -63,7 +63,7 @@ pub use audit::{BrokenLink, NegativeStock, SeqProblem, VerifyReport};
 pub use backup::{BackupSummary, verify_file};
 pub use import::{ImportError, ImportSummary, MasterData};
 pub use schema::{CodecError, SCHEMA_VERSION};
-pub use snapshot::{OutboxEntry, Snapshot};
+pub use snapshot::{OutboxEntry, RawOutboxEntry, Snapshot};
 pub(crate) use writer::StoreCommand;
 
 /// Tuning of the store. Every queue and cache is bounded.

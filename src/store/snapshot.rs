@@ -28,6 +28,19 @@ pub struct OutboxEntry {
     pub tx: Transaction,
 }
 
+/// A pending outbox row as the canonical JSON the store holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOutboxEntry {
+    /// Global commit index (delivery order).
+    pub index: u64,
+    /// The transaction id.
+    pub id: TxId,
+    /// Its station sequence number.
+    pub seq: u64,
+    /// Its canonical JSON (what the audit chain hashes).
+    pub json: Vec<u8>,
+}
+
 /// The FEFO index: (item, expiry, received, lot).
 type FefoTable = ReadOnlyTable<(&'static str, i32, i64, &'static str), ()>;
 /// Genealogy children: (parent item, parent lot, child item, child lot).
@@ -374,6 +387,49 @@ impl Snapshot {
             out.push(OutboxEntry {
                 index,
                 tx: load_tx(self.transactions()?, index)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` pending outbox entries after commit index `after`
+    /// (from the start when `None`), in commit order, as the canonical JSON
+    /// the store holds: what a push sends, without decoding it.
+    pub fn outbox_raw(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<RawOutboxEntry>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            seq: u64,
+        }
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        let mut out = Vec::new();
+        for entry in self.outbox()?.range(start..)?.take(limit) {
+            let (k, v) = entry?;
+            let index = k.value();
+            let corrupt = |source| StoreError::Corrupt {
+                table: "transactions",
+                key: index.to_string(),
+                source,
+            };
+            let row = self
+                .transactions()?
+                .get(index)?
+                .ok_or_else(|| corrupt(CodecError::Empty))?;
+            let json = match row.value().split_first() {
+                Some((&FORMAT_JSON_V1, body)) => body.to_vec(),
+                Some((&other, _)) => return Err(corrupt(CodecError::UnknownFormat(other))),
+                None => return Err(corrupt(CodecError::Empty)),
+            };
+            let head: Head =
+                serde_json::from_slice(&json).map_err(|e| corrupt(CodecError::Json(e)))?;
+            out.push(RawOutboxEntry {
+                index,
+                id: TxId(uuid::Uuid::from_u128(v.value())),
+                seq: head.seq,
+                json,
             });
         }
         Ok(out)

@@ -17,6 +17,7 @@ use super::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushRespon
 use super::retry::{self, Action, Call, Exchange};
 use crate::config::{SyncConfig, TokenSource};
 use crate::model::Transaction;
+use crate::store::RawOutboxEntry;
 
 /// A failed exchange: what to do about it and what to tell a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,13 +253,38 @@ impl Client {
         let call = Call::Push {
             batch_len: txs.len(),
         };
-        let url = self.url("transactions");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            transactions: &'a [Transaction],
+        let mut raw = Vec::with_capacity(txs.len());
+        for (i, t) in txs.iter().enumerate() {
+            let json = serde_json::to_vec(t).map_err(|e| {
+                Self::unparsable(call, "push", format!("cannot encode the batch: {e}"))
+            })?;
+            raw.push(RawOutboxEntry {
+                index: i as u64,
+                id: t.id,
+                seq: t.seq,
+                json,
+            });
         }
-        let json = serde_json::to_vec(&Body { transactions: txs })
-            .map_err(|e| Self::unparsable(call, &url, format!("cannot encode the batch: {e}")))?;
+        self.push_raw(&raw).await
+    }
+
+    /// Push outbox rows as the store holds them (their canonical JSON, not
+    /// decoded and encoded again) and return the checked answer.
+    pub async fn push_raw(&self, txs: &[RawOutboxEntry]) -> Result<PushResponse, Failure> {
+        let call = Call::Push {
+            batch_len: txs.len(),
+        };
+        let url = self.url("transactions");
+        let size: usize = txs.iter().map(|t| t.json.len() + 1).sum();
+        let mut json = Vec::with_capacity(size + 20);
+        json.extend_from_slice(b"{\"transactions\":[");
+        for (i, t) in txs.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(&t.json);
+        }
+        json.extend_from_slice(b"]}");
         let digest: [u8; 32] = Sha256::digest(&json).into();
         let (first, last) = (
             txs.first().map_or(0, |t| t.seq),

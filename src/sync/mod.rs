@@ -114,6 +114,13 @@ pub struct RoundReport {
     pub outbox: u64,
 }
 
+/// A push answer being recorded by the store writer.
+#[derive(Debug)]
+struct Marking {
+    exceptions: Vec<SyncException>,
+    task: tokio::task::JoinHandle<Result<usize, StoreError>>,
+}
+
 /// Where a running station shows what sync has to say (exceptions).
 #[derive(Debug, Clone)]
 pub struct Announce {
@@ -256,12 +263,24 @@ impl Syncer {
     }
 
     /// Push until the outbox is empty (or a failure).
+    ///
+    /// Two stages overlap: while the answer to one batch is being recorded
+    /// in the store (one durable write), the next batch is already read and
+    /// sent. Batches still go one at a time and in order (the server checks
+    /// the sequence), and a row leaves the outbox only once its answer is
+    /// recorded; after a crash in between, the resend is a `duplicate`.
     pub async fn push_all(&mut self, tally: &mut PushTally) -> Result<(), Failure> {
-        loop {
-            let batch = match self.store.pending(self.batch_limit) {
+        let mut after: Option<u64> = None;
+        let mut marking: Option<Marking> = None;
+        let result = loop {
+            let batch = match self
+                .store
+                .snapshot()
+                .and_then(|s| s.outbox_raw(after, self.batch_limit))
+            {
                 Ok(b) => b,
                 Err(e) => {
-                    return Err(Failure {
+                    break Err(Failure {
                         action: Action::Halt {
                             reason: Reason::Refused,
                         },
@@ -269,12 +288,11 @@ impl Syncer {
                     });
                 }
             };
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let txs: Vec<_> = batch.into_iter().map(|e| e.tx).collect();
+            let Some(last) = batch.last().map(|e| e.index) else {
+                break Ok(());
+            };
             let started = std::time::Instant::now();
-            let resp = match self.client.push(&txs).await {
+            let resp = match self.client.push_raw(&batch).await {
                 Ok(r) => r,
                 Err(f) => {
                     if let Action::Shrink { .. } = f.action
@@ -284,78 +302,106 @@ impl Syncer {
                         self.batch_limit = 1;
                         continue;
                     }
-                    return Err(f);
+                    break Err(f);
                 }
             };
             metrics::histogram!("lotstation_sync_push_seconds")
                 .record(started.elapsed().as_secs_f64());
             self.batch_limit = self.config.batch_size.max(1);
             self.contact();
-            let now = Timestamp::now();
-            let mut outcome = PushOutcome::default();
-            for r in &resp.results {
-                let effective = r.effective();
-                match (r.result, effective) {
-                    (ResultKind::Duplicate, _) => tally.duplicate += 1,
-                    (_, ResultKind::Accepted) => tally.accepted += 1,
-                    _ => {}
-                }
-                let exception = |kind| SyncException {
-                    id: r.id,
-                    seq: r.seq,
-                    kind,
-                    code: r.code.clone().unwrap_or_else(|| "UNSPECIFIED".to_owned()),
-                    message: r.message.clone().unwrap_or_default(),
-                    case_ref: r.case_ref.clone(),
-                    station_knew: r.station_knew,
-                    at: now,
-                };
-                match effective {
-                    ResultKind::Accepted | ResultKind::Duplicate => outcome.synced.push(r.id),
-                    ResultKind::AcceptedWithException => {
-                        tally.flagged += 1;
-                        outcome.synced.push(r.id);
-                        outcome.exceptions.push(exception(ExceptionKind::Flagged));
-                    }
-                    ResultKind::Rejected => {
-                        tally.rejected += 1;
-                        outcome.exceptions.push(exception(ExceptionKind::Rejected));
-                    }
-                }
-            }
-            for r in &resp.results {
-                let result = match r.result {
-                    ResultKind::Accepted => "accepted",
-                    ResultKind::Duplicate => "duplicate",
-                    ResultKind::AcceptedWithException => "accepted_with_exception",
-                    ResultKind::Rejected => "rejected",
-                };
-                metrics::counter!("lotstation_sync_pushed_transactions_total", "result" => result)
-                    .increment(1);
-            }
-            self.state.last_push = Some(now);
-            outcome.state = self.state.clone();
-            let exceptions = outcome.exceptions.clone();
-            if let Err(e) = self.store.apply_push(outcome).await {
-                // The server has them; the resend is answered `duplicate`.
-                return Err(Failure {
-                    action: Action::Halt {
-                        reason: Reason::Refused,
-                    },
-                    detail: format!("cannot record the push answer in the store: {e}"),
-                });
+            let outcome = self.outcome(&resp, tally);
+            if let Some(m) = marking.take()
+                && let Err(f) = self.finish(m).await
+            {
+                break Err(f);
             }
             tally.batches += 1;
-            for e in &exceptions {
-                self.announce_exception(e);
-            }
             tracing::debug!(
-                transactions = txs.len(),
-                first = txs.first().map_or(0, |t| t.seq),
+                transactions = batch.len(),
+                first = batch.first().map_or(0, |t| t.seq),
                 next_seq = resp.next_seq,
                 "batch pushed"
             );
+            let exceptions = outcome.exceptions.clone();
+            let store = self.store.clone();
+            marking = Some(Marking {
+                exceptions,
+                task: tokio::spawn(async move { store.apply_push(outcome).await }),
+            });
+            after = Some(last);
+        };
+        if let Some(m) = marking.take() {
+            self.finish(m).await?;
         }
+        result
+    }
+
+    /// Wait for a push answer to be recorded, then announce its exceptions.
+    async fn finish(&mut self, m: Marking) -> Result<(), Failure> {
+        let recorded = match m.task.await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = recorded {
+            // The server has them; the resend is answered `duplicate`.
+            return Err(Failure {
+                action: Action::Halt {
+                    reason: Reason::Refused,
+                },
+                detail: format!("cannot record the push answer in the store: {e}"),
+            });
+        }
+        for e in &m.exceptions {
+            self.announce_exception(e);
+        }
+        Ok(())
+    }
+
+    /// What a checked push answer does to the store.
+    fn outcome(&mut self, resp: &protocol::PushResponse, tally: &mut PushTally) -> PushOutcome {
+        let now = Timestamp::now();
+        let mut outcome = PushOutcome::default();
+        for r in &resp.results {
+            let effective = r.effective();
+            match (r.result, effective) {
+                (ResultKind::Duplicate, _) => tally.duplicate += 1,
+                (_, ResultKind::Accepted) => tally.accepted += 1,
+                _ => {}
+            }
+            let result = match r.result {
+                ResultKind::Accepted => "accepted",
+                ResultKind::Duplicate => "duplicate",
+                ResultKind::AcceptedWithException => "accepted_with_exception",
+                ResultKind::Rejected => "rejected",
+            };
+            metrics::counter!("lotstation_sync_pushed_transactions_total", "result" => result)
+                .increment(1);
+            let exception = |kind| SyncException {
+                id: r.id,
+                seq: r.seq,
+                kind,
+                code: r.code.clone().unwrap_or_else(|| "UNSPECIFIED".to_owned()),
+                message: r.message.clone().unwrap_or_default(),
+                case_ref: r.case_ref.clone(),
+                station_knew: r.station_knew,
+                at: now,
+            };
+            match effective {
+                ResultKind::Accepted | ResultKind::Duplicate => outcome.synced.push(r.id),
+                ResultKind::AcceptedWithException => {
+                    tally.flagged += 1;
+                    outcome.synced.push(r.id);
+                    outcome.exceptions.push(exception(ExceptionKind::Flagged));
+                }
+                ResultKind::Rejected => {
+                    tally.rejected += 1;
+                    outcome.exceptions.push(exception(ExceptionKind::Rejected));
+                }
+            }
+        }
+        self.state.last_push = Some(now);
+        outcome.state = self.state.clone();
+        outcome
     }
 
     fn announce_exception(&self, e: &SyncException) {

@@ -517,6 +517,12 @@ pub fn decode_change(c: &Change) -> Result<ChangeData, ProtocolError> {
 
 /// Check a push batch for `station` (both sides run this).
 pub fn check_batch(station: &str, txs: &[Transaction]) -> Result<(), ProtocolError> {
+    let refs: Vec<&Transaction> = txs.iter().collect();
+    check_batch_refs(station, &refs)
+}
+
+/// [`check_batch`] over borrowed transactions.
+pub fn check_batch_refs(station: &str, txs: &[&Transaction]) -> Result<(), ProtocolError> {
     if txs.is_empty() {
         return Err(ProtocolError::EmptyBatch);
     }

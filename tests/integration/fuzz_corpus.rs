@@ -124,6 +124,11 @@ fn llrp_codec_corpus_keeps_its_invariants() {
 }
 
 #[test]
+fn sync_answer_corpus_keeps_its_invariants() {
+    replay("sync_answer");
+}
+
+#[test]
 fn pending_corpus_directories_are_not_empty() {
     for name in PENDING {
         assert!(!files(&corpus_root().join(name)).is_empty(), "{name}");

@@ -64,6 +64,9 @@ kind = "stdin"
 level = "warn"
 format = "text"
 
+[api]
+listen = ""
+
 [sync]
 central_url = "{url}"
 status_interval_ms = 200

@@ -10,9 +10,9 @@
     reason = "test code: a failed expectation must stop the test loudly"
 )]
 
-mod cli_devices;
 mod central;
 mod central_util;
+mod cli_devices;
 mod cli_ident;
 mod cli_llrp;
 mod config_errors;

@@ -1,4 +1,5 @@
-//! `lotstation llrp`: look at LLRP traffic: decode captured frames to JSON.
+//! `lotstation llrp`: talk to an LLRP reader (probe) or decode captured
+//! frames to JSON.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,8 +9,9 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use lotstation::source::llrp::codec::{DEFAULT_MAX_MESSAGE_LEN, parse_hex};
-use lotstation::source::llrp::{Envelope, FrameSplitter};
+use lotstation::ident::epc;
+use lotstation::source::llrp::codec::{DEFAULT_MAX_MESSAGE_LEN, hex, parse_hex};
+use lotstation::source::llrp::{self, Envelope, FrameSplitter, ReaderSettings, Trace};
 
 use super::EXIT_REJECTED;
 
@@ -25,7 +27,46 @@ pub struct LlrpArgs {
 
 #[derive(Debug, Subcommand)]
 enum LlrpCommand {
+    Probe(ProbeArgs),
     Decode(DecodeArgs),
+}
+
+/// Connect to a reader, configure it the way the daemon does, print its
+/// capabilities (model, antennas, power table, regulatory region) and what
+/// it reads for a few seconds, then close the connection.
+///
+/// Nothing is recorded. The reader's ROSpecs and AccessSpecs are replaced
+/// (as the daemon does on every connect): do not probe a reader another
+/// system is using.
+///
+/// Examples:
+///
+///   lotstation llrp probe 192.0.2.10
+///
+///   lotstation llrp probe 192.0.2.10:5084 --seconds 10 --antennas 1,2 --power-dbm 27
+///
+///   lotstation llrp probe reader.local --trace-llrp /tmp/reader.trace
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ProbeArgs {
+    /// The reader: HOST or HOST:PORT (port 5084 by default).
+    address: String,
+
+    /// How long to read, in seconds.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+
+    /// Antennas to read with, e.g. 1,2 (default: all).
+    #[arg(long, value_delimiter = ',')]
+    antennas: Vec<u16>,
+
+    /// Transmit power in dBm (default: the reader's).
+    #[arg(long)]
+    power_dbm: Option<f64>,
+
+    /// Append every frame sent and received to FILE, in hex (`llrp decode` reads it).
+    #[arg(long, value_name = "FILE")]
+    trace_llrp: Option<PathBuf>,
 }
 
 /// Decode a file of captured LLRP frames to JSON, one object per frame.
@@ -57,6 +98,176 @@ pub struct DecodeArgs {
 pub fn run(args: LlrpArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         LlrpCommand::Decode(a) => decode(a),
+        LlrpCommand::Probe(a) => probe(a),
+    }
+}
+
+fn probe(args: ProbeArgs) -> anyhow::Result<ExitCode> {
+    let mut settings = ReaderSettings::new("probe", &args.address);
+    settings.plan.antennas = args.antennas.clone();
+    settings.plan.tx_power_cdbm = args.power_dbm.map(|d| (d * 100.0).round() as i32);
+    if let Some(path) = &args.trace_llrp {
+        settings.trace =
+            Some(Trace::open(path).with_context(|| format!("cannot open {}", path.display()))?);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let listen = std::time::Duration::from_secs(args.seconds);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "connecting to {} ...", settings.address)?;
+    let report = match runtime.block_on(llrp::probe(&settings, listen)) {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("probe of {} failed: {e}", settings.address),
+    };
+    let c = &report.capabilities;
+    if let Some(g) = &c.general {
+        writeln!(
+            out,
+            "reader:    {} (PEN {}) model {}, firmware {}",
+            llrp::vendor_name(g.manufacturer),
+            g.manufacturer,
+            g.model,
+            g.firmware
+        )?;
+        let (gpis, gpos) = g.gpio.unwrap_or((0, 0));
+        writeln!(
+            out,
+            "antennas:  {}; GPIs {gpis}, GPOs {gpos}; UTC clock {}",
+            g.max_antennas,
+            if g.has_utc_clock { "yes" } else { "no" }
+        )?;
+        writeln!(
+            out,
+            "receive sensitivity table: {} entries",
+            g.receive_sensitivity.len()
+        )?;
+    }
+    if let Some(r) = &c.regulatory {
+        let band = r.uhf_band.as_ref();
+        writeln!(
+            out,
+            "region:    country {}, communications standard {} ({}), {}",
+            r.country_code,
+            r.communications_standard,
+            standard_name(r.communications_standard),
+            band.map_or("no UHF band data".to_owned(), |b| {
+                let f = &b.frequency;
+                if f.hopping {
+                    format!(
+                        "hopping over {} table(s) of {} channels",
+                        f.hop_tables.len(),
+                        f.hop_tables.first().map_or(0, |t| t.1.len())
+                    )
+                } else {
+                    format!("{} fixed frequencies", f.fixed.as_ref().map_or(0, Vec::len))
+                }
+            })
+        )?;
+        if let Some(b) = band {
+            let p = &b.power_levels;
+            if let (Some(lo), Some(hi)) =
+                (p.iter().min_by_key(|x| x.1), p.iter().max_by_key(|x| x.1))
+            {
+                writeln!(
+                    out,
+                    "power:     {:.2} .. {:.2} dBm in {} steps (index {} .. {})",
+                    f64::from(lo.1) / 100.0,
+                    f64::from(hi.1) / 100.0,
+                    p.len(),
+                    lo.0,
+                    hi.0
+                )?;
+            }
+            writeln!(
+                out,
+                "RF modes:  {}",
+                b.rf_mode_tables.iter().map(Vec::len).sum::<usize>()
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "read for {} s: {} reads",
+        args.seconds,
+        report.reads.len()
+    )?;
+    // Per tag: antennas, reads, best RSSI.
+    let mut tags: Vec<SeenTag> = Vec::new();
+    for r in &report.reads {
+        match tags.iter_mut().find(|t| t.epc == r.epc) {
+            Some(t) => {
+                if !t.antennas.contains(&r.antenna) {
+                    t.antennas.push(r.antenna);
+                }
+                t.reads += u64::from(r.count);
+                t.best = t.best.max(r.rssi_cdbm);
+            }
+            None => tags.push(SeenTag {
+                epc: r.epc.clone(),
+                antennas: vec![r.antenna],
+                reads: u64::from(r.count),
+                best: r.rssi_cdbm,
+            }),
+        }
+    }
+    for SeenTag {
+        epc: e,
+        antennas,
+        reads: n,
+        best: rssi,
+    } in &tags
+    {
+        let decoded =
+            epc::decode_bytes(e).map_or_else(|err| format!("({})", err.message), |d| d.pure_uri);
+        writeln!(
+            out,
+            "  {}  antennas {:?}  reads {n}  best {}  {decoded}",
+            hex(e).to_ascii_uppercase(),
+            antennas,
+            rssi.map_or("-".to_owned(), |r| format!(
+                "{:.2} dBm",
+                f64::from(r) / 100.0
+            )),
+        )?;
+    }
+    for g in &report.gpi {
+        writeln!(
+            out,
+            "  GPI {} {}",
+            g.port,
+            if g.high { "high" } else { "low" }
+        )?;
+    }
+    writeln!(
+        out,
+        "{} distinct tags; {} keepalives; connection closed",
+        tags.len(),
+        report.keepalives
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One tag in the probe's summary.
+struct SeenTag {
+    epc: Vec<u8>,
+    antennas: Vec<u16>,
+    reads: u64,
+    best: Option<i32>,
+}
+
+fn standard_name(n: u16) -> &'static str {
+    match n {
+        1 => "US FCC part 15",
+        2 => "ETSI EN 302 208",
+        3 => "ETSI EN 300 220",
+        4 => "Australia LIPD 1W",
+        5 => "Australia LIPD 4W",
+        6 => "Japan ARIB STD-T89",
+        7 => "Hong Kong OFTA 1049",
+        8 => "Taiwan DGT LP0002",
+        9 => "Korea MIC article 5.2",
+        _ => "unspecified",
     }
 }
 

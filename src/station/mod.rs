@@ -39,6 +39,7 @@ mod issue;
 mod label;
 mod lookup;
 mod merge;
+pub mod portal;
 mod produce;
 mod receive;
 mod relocate;

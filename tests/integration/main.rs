@@ -27,6 +27,8 @@ mod journald;
 mod kiosk_api;
 mod kiosk_browser;
 mod kiosk_util;
+mod llrp_fake;
+mod llrp_session;
 mod sd_notify;
 mod serial_fixtures;
 mod serial_pty;

@@ -65,7 +65,7 @@ async fn bench(api: &str) -> Bench {
         crate::daemon::task_for_tests(config.clone(), store.clone(), station, events.clone());
     let control = task.control_channel();
     let view = task.view_watch();
-    tokio::spawn(task.run(rx));
+    tokio::spawn(task.run(rx, None));
     let cancel = CancellationToken::new();
     let state = ApiState::new(ApiParts {
         config: config.clone(),

@@ -34,6 +34,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
 
+    /// Append every LLRP frame sent to or received from the RFID readers to
+    /// FILE, one hex line each (`lotstation llrp decode FILE` reads it back).
+    #[arg(long, value_name = "FILE")]
+    trace_llrp: Option<PathBuf>,
+
     /// Print verdict lines on standard output: always, never, or when it is a terminal.
     #[arg(long, value_enum, default_value_t = Verdicts::Always)]
     verdicts: Verdicts,
@@ -47,7 +52,7 @@ enum Verdicts {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let config = match Config::load(&args.config) {
+    let mut config = match Config::load(&args.config) {
         Ok(c) => c,
         Err(errors) => {
             for e in errors.iter() {
@@ -70,6 +75,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Verdicts::Never => false,
         Verdicts::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
+    config.trace_llrp = args.trace_llrp.clone();
     match daemon::run(config, Feedback { print }) {
         Ok(outcome) if outcome.clean => Ok(ExitCode::SUCCESS),
         Ok(_) => {

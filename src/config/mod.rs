@@ -24,6 +24,7 @@
 
 pub mod defaults;
 mod error;
+mod portal;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +55,7 @@ use crate::store::StoreConfig;
 pub use defaults::DEFAULT_CONFIG;
 use error::Locator;
 pub use error::{ConfigError, ConfigErrors};
+pub use portal::{LlrpSource, RawDoor, RawPortal, RawReadPoint};
 
 // ---------------------------------------------------------------------------
 // Stage 1: what the file says.
@@ -85,6 +87,8 @@ pub struct RawConfig {
     /// `[[sources]]`.
     #[serde(default)]
     pub sources: Vec<RawSource>,
+    /// `[portal]`: RFID dock doors and their read points.
+    pub portal: Option<RawPortal>,
     /// `[log]`.
     #[serde(default)]
     pub log: RawLog,
@@ -321,6 +325,36 @@ pub struct RawSource {
     pub report_id: Option<Spanned<u64>>,
     /// image_dir: how often the directory is listed, in ms.
     pub poll_ms: Option<Spanned<u64>>,
+    /// llrp: reader address, `host` or `host:port`.
+    pub address: Option<Spanned<String>>,
+    /// llrp: antennas to read with (empty = all).
+    pub antennas: Option<Spanned<Vec<u64>>>,
+    /// llrp: transmit power, dBm.
+    pub tx_power_dbm: Option<Spanned<f64>>,
+    /// llrp: receive sensitivity, dB.
+    pub rx_sensitivity_db: Option<Spanned<i64>>,
+    /// llrp: Gen2 session.
+    pub session: Option<Spanned<u64>>,
+    /// llrp: expected tag population.
+    pub tag_population: Option<Spanned<u64>>,
+    /// llrp: Impinj search mode.
+    pub search_mode: Option<Spanned<u64>>,
+    /// llrp: report after this many tags.
+    pub report_every_tags: Option<Spanned<u64>>,
+    /// llrp: `immediate` or `gpi`.
+    pub start: Option<Spanned<String>>,
+    /// llrp: GPI port for `start = "gpi"`.
+    pub gpi_port: Option<Spanned<u64>>,
+    /// llrp: `high` or `low`.
+    pub gpi_level: Option<Spanned<String>>,
+    /// llrp: keepalive period asked of the reader.
+    pub keepalive_ms: Option<Spanned<u64>>,
+    /// llrp: keepalives missed before reconnecting.
+    pub missed_keepalives: Option<Spanned<u64>>,
+    /// llrp: timeout of each setup request.
+    pub response_timeout_ms: Option<Spanned<u64>>,
+    /// llrp: largest message accepted.
+    pub max_message_bytes: Option<Spanned<u64>>,
 }
 
 /// `[log]` as written.
@@ -373,12 +407,17 @@ pub struct Config {
     pub codes: InternalRules,
     /// `[[sources]]`, in file order.
     pub sources: Vec<SourceConfig>,
+    /// `[portal]`: RFID dock doors, read points and read filters.
+    pub portal: Option<crate::station::portal::PortalSettings>,
     /// `[log]`.
     pub log: LogConfig,
     /// `[api]`.
     pub api: ApiConfig,
     /// `[sync]`; `None` when the station does not sync.
     pub sync: Option<SyncConfig>,
+    /// Raw LLRP frame trace file (`lotstation run --trace-llrp`; not a
+    /// configuration key).
+    pub trace_llrp: Option<PathBuf>,
 }
 
 /// A secret (a bearer token): never printed, also not by `{:?}`.
@@ -547,12 +586,14 @@ pub enum SourceKind {
     UsbHid(UsbHidSource),
     /// A directory where a camera drops pictures of labels.
     ImageDir(ImageDirSource),
+    /// An LLRP RFID reader (its reads go to the `[portal]` engine).
+    Llrp(LlrpSource),
 }
 
 impl SourceKind {
     /// The `kind` values the config accepts.
     pub const NAMES: &'static [&'static str] =
-        &["stdin", "replay", "serial", "usb_hid", "image_dir"];
+        &["stdin", "replay", "serial", "usb_hid", "image_dir", "llrp"];
 
     /// The config name of this kind.
     pub fn name(&self) -> &'static str {
@@ -562,6 +603,7 @@ impl SourceKind {
             SourceKind::Serial(_) => "serial",
             SourceKind::UsbHid(_) => "usb_hid",
             SourceKind::ImageDir(_) => "image_dir",
+            SourceKind::Llrp(_) => "llrp",
         }
     }
 }
@@ -907,6 +949,22 @@ impl Check<'_> {
         let decode = self.decode(&raw.decode);
         let codes = self.codes(&raw.codes);
         let sources = self.sources(&raw.sources, &dir, decode.max_input_len);
+        let readers: Vec<String> = sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::Llrp(_)))
+            .map(|s| s.name.clone())
+            .collect();
+        let portal = self.portal(raw.portal.as_ref(), &readers, &station.receive_location.0);
+        if portal.is_none()
+            && let Some(first) = readers.first()
+        {
+            self.error(
+                None,
+                "portal",
+                format!("source {first:?} is an llrp reader, but there is no [portal] section to use its reads"),
+                Some("add [portal] with [[portal.doors]] and [[portal.read_points]] (see print-default-config)".to_owned()),
+            );
+        }
         let log = self.log(&raw.log);
         let api = self.api(&raw.api, &dir);
         let sync = raw.sync.as_ref().map(|r| self.sync(r, &dir));
@@ -921,9 +979,11 @@ impl Check<'_> {
             decode,
             codes,
             sources,
+            portal,
             log,
             api,
             sync,
+            trace_llrp: None,
         }
     }
 
@@ -1421,6 +1481,7 @@ impl Check<'_> {
                 "serial" => Some(SourceKind::Serial(self.serial(s, i, max_scan))),
                 "usb_hid" => Some(SourceKind::UsbHid(self.usb_hid(s, i, max_scan))),
                 "image_dir" => Some(SourceKind::ImageDir(self.image_dir(s, i, dir))),
+                "llrp" => Some(SourceKind::Llrp(self.llrp(s, i))),
                 other => {
                     self.error(
                         span_of(&s.kind),
@@ -1529,7 +1590,12 @@ impl Check<'_> {
             ("report_id", span(s.report_id.as_ref()), USB_HID),
             ("poll_ms", span(s.poll_ms.as_ref()), IMAGE_DIR),
         ];
+        let llrp = portal::llrp_keys(s);
         let own = kind.name();
+        const LLRP: &[&str] = &["llrp"];
+        let keys = keys
+            .into_iter()
+            .chain(llrp.into_iter().map(|(k, sp)| (k, sp, LLRP)));
         for (k, sp, owners) in keys {
             if sp.is_none() || owners.contains(&own) {
                 continue;

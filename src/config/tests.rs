@@ -155,6 +155,38 @@ fn default_file_documents_every_key() {
         "eot_substitute",
         "gap_ms",
         "report_id",
+        "address",
+        "antennas",
+        "tx_power_dbm",
+        "rx_sensitivity_db",
+        "session",
+        "tag_population",
+        "search_mode",
+        "report_every_tags",
+        "start",
+        "gpi_port",
+        "gpi_level",
+        "keepalive_ms",
+        "missed_keepalives",
+        "response_timeout_ms",
+        "max_message_bytes",
+        "min_reads",
+        "min_reads_window_ms",
+        "depart_after_ms",
+        "static_after_secs",
+        "max_tags_per_door",
+        "min_direction_confidence",
+        "include",
+        "exclude",
+        "gpi_reader",
+        "stable_set_ms",
+        "max_cycle_secs",
+        "ship_location",
+        "reader",
+        "antenna",
+        "door",
+        "side",
+        "min_rssi_dbm",
         "level",
         "format",
         "listen",
@@ -646,7 +678,7 @@ fn source_kind_lists_the_kinds() {
     );
     assert_eq!(
         e.to_string(),
-        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial, usb_hid, image_dir"
+        "/etc/lotstation/test.toml:5:8: key sources[0].kind: unknown source kind \"serail\"; allowed: stdin, replay, serial, usb_hid, image_dir, llrp"
     );
 }
 
@@ -1090,4 +1122,95 @@ fn image_dir_source() {
         "sources[0].poll_ms",
     );
     has(&e, "does not apply to a source of kind replay", "image_dir");
+}
+
+#[test]
+fn default_file_portal_example_is_valid_when_uncommented() {
+    let start = DEFAULT_CONFIG
+        .find("# Example: a reader at dock door 1")
+        .unwrap();
+    let end = DEFAULT_CONFIG[start..].find("\n\n").unwrap() + start;
+    let example: String = DEFAULT_CONFIG[start..end]
+        .lines()
+        .filter(|l| !l.starts_with("# Example") && !l.starts_with("# a photo-eye"))
+        .map(|l| l.trim_start_matches('#').trim_start())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let c = ok(&example);
+    let SourceKind::Llrp(r) = &c.sources[0].kind else {
+        panic!("llrp expected")
+    };
+    assert_eq!(r.address, "192.0.2.10:5084");
+    assert_eq!(r.plan.antennas, vec![1, 2]);
+    assert_eq!(r.plan.tx_power_cdbm, Some(2700));
+    assert_eq!(r.plan.search_mode, Some(3));
+    let p = c.portal.as_ref().unwrap();
+    assert_eq!(p.doors[0].gpi, Some(("dock-1-reader".to_owned(), 1, true)));
+    assert_eq!(p.read_points.len(), 2);
+    assert_eq!(p.read_points[0].min_rssi_cdbm, Some(-7000));
+    assert_eq!(p.exclude.len(), 1);
+}
+
+#[test]
+fn portal_errors_name_the_key_and_what_is_allowed() {
+    let errs = errors(
+        r#"
+[station]
+id = "dock"
+
+[[sources]]
+name = "r1"
+kind = "llrp"
+session = 7
+
+[[sources]]
+name = "keyboard"
+kind = "stdin"
+antennas = [1]
+
+[portal]
+include = ["0614141"]
+
+[[portal.doors]]
+name = "d1"
+gpi_reader = "nope"
+gpi_port = 1
+
+[[portal.read_points]]
+name = "p1"
+reader = "r1"
+antenna = 1
+door = "d2"
+side = "left"
+"#,
+    );
+    let text = errs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    for needle in [
+        "sources[0].address",
+        "sources[0].session",
+        "sources[1].antennas",
+        "portal.include[0]",
+        "portal.doors[0].gpi_reader",
+        "portal.read_points[0].door",
+        "portal.read_points[0].side",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn an_llrp_source_without_a_portal_is_an_error() {
+    let errs = errors(&format!(
+        "{BASE}[[sources]]\nname = \"r1\"\nkind = \"llrp\"\naddress = \"192.0.2.1\"\n"
+    ));
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.contains("no [portal] section"),
+        "{}",
+        errs[0]
+    );
 }

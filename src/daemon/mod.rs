@@ -33,6 +33,7 @@ pub mod events;
 pub mod feedback;
 pub mod notify;
 mod task;
+mod task_portal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +44,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SourceKind};
 use crate::source::status::{DeviceState, Devices};
-use crate::source::{Frame, image, replay, serial, stdin, usb_hid};
+use crate::source::{Frame, image, llrp, replay, serial, stdin, usb_hid};
+use crate::station::portal::{Portal, PortalInput};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
@@ -52,6 +54,9 @@ pub use feedback::Feedback;
 pub use notify::Notifier;
 pub use task::Tally;
 
+/// Tag reads and GPI changes queued between the LLRP readers and the
+/// portal engine (readers drop, and count, what does not fit).
+const PORTAL_QUEUE: usize = 4096;
 /// Frames queued between the sources and the station.
 const FRAME_QUEUE: usize = 256;
 /// How long sync may take to stop once the station has.
@@ -203,6 +208,29 @@ async fn supervise(
         crate::api::metrics::install();
     }
     let max = config.decode.max_input_len;
+    // LLRP readers feed the portal engine inside the station task.
+    let readers = config
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::Llrp(_)))
+        .count();
+    let (portal_tx, portal_rx) = match (&config.portal, readers) {
+        (Some(_), 1..) => {
+            let (t, r) = mpsc::channel::<PortalInput>(PORTAL_QUEUE);
+            (Some(t), Some(r))
+        }
+        _ => (None, None),
+    };
+    let trace = config.trace_llrp.as_ref().and_then(|path| match llrp::Trace::open(path) {
+        Ok(t) => {
+            tracing::info!(path = %path.display(), "tracing LLRP frames");
+            Some(t)
+        }
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "cannot open the LLRP trace file; running without it");
+            None
+        }
+    });
     for s in &config.sources {
         let name: Arc<str> = Arc::from(s.name.as_str());
         let status = devices.register(name.clone());
@@ -240,6 +268,29 @@ async fn supervise(
                 sources.spawn(async move {
                     replay::run(settings, frames, tx, cancel).await;
                     status.set(DeviceState::Stopped);
+                });
+            }
+            SourceKind::Llrp(l) => {
+                let Some(portal_tx) = portal_tx.clone() else {
+                    continue;
+                };
+                let settings = llrp::ReaderSettings {
+                    name: name.clone(),
+                    address: l.address.clone(),
+                    plan: l.plan.clone(),
+                    missed_keepalives: l.missed_keepalives,
+                    connect_timeout: l.connect_timeout,
+                    response_timeout: l.response_timeout,
+                    max_message_bytes: l.max_message_bytes,
+                    backoff: (Duration::from_millis(500), Duration::from_secs(30)),
+                    trace: trace.clone(),
+                };
+                sources.spawn(async move {
+                    // A reader keeps the station running as long as it runs,
+                    // like any source holding a frame sender.
+                    let _station_alive = tx;
+                    let c = llrp::run(settings, portal_tx, status, cancel).await;
+                    tracing::info!(reader = %name, reads = c.reads, dropped = c.dropped, keepalives = c.keepalives, "reader stopped");
                 });
             }
             SourceKind::Serial(ser) => {
@@ -316,7 +367,7 @@ async fn supervise(
     sources.close();
 
     let station = Station::new(station_settings(&config), config.station.mode);
-    let mut task = task::StationTask::new(
+    let task = task::StationTask::new(
         config.clone(),
         store.clone(),
         station,
@@ -324,6 +375,11 @@ async fn supervise(
         events.clone(),
     );
     let mode = task.mode_watch();
+    let mut task = match &config.portal {
+        Some(p) if portal_rx.is_some() => task.with_portal(Portal::new(p.clone())),
+        _ => task,
+    };
+    drop(portal_tx);
     let control = task.control_channel();
     let view = task.view_watch();
     let api_cancel = CancellationToken::new();
@@ -372,7 +428,7 @@ async fn supervise(
         }
         None => None,
     };
-    let mut station_task = tokio::spawn(task.run(rx));
+    let mut station_task = tokio::spawn(task.run(rx, portal_rx));
     tracing::info!(station = %config.station.id, sources = config.sources.len(), store = %config.store.path.display(), "station ready");
 
     let status = {

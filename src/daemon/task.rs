@@ -24,6 +24,7 @@ use crate::model::{
 };
 use crate::rules::judge;
 use crate::source::Frame;
+use crate::station::portal::{Portal, PortalInput};
 use crate::station::{Action, Mode, Station, scan};
 use crate::store::{Committed, Store};
 
@@ -59,8 +60,8 @@ struct SourceRules {
 }
 
 pub(crate) struct StationTask {
-    config: Arc<Config>,
-    store: Store,
+    pub(super) config: Arc<Config>,
+    pub(super) store: Store,
     station: Station,
     sources: HashMap<Arc<str>, SourceRules>,
     last_frame: HashMap<Arc<str>, (Vec<u8>, Timestamp)>,
@@ -82,6 +83,8 @@ pub(crate) struct StationTask {
     latched: Option<Latched>,
     /// Controls from the kiosk (mode switch, acknowledge, signed override).
     control: Option<mpsc::Receiver<Control>>,
+    /// The RFID portal engine, when LLRP readers feed this station.
+    pub(super) portal: Option<Portal>,
 }
 
 impl StationTask {
@@ -131,6 +134,7 @@ impl StationTask {
             view,
             latched: None,
             control: None,
+            portal: None,
         }
     }
 
@@ -232,7 +236,19 @@ impl StationTask {
     }
 
     /// Run until every frame sender is gone, then return the tally.
-    pub(crate) async fn run(mut self, mut frames: mpsc::Receiver<Frame>) -> Tally {
+    /// Feed the RFID readers' reads through this portal engine.
+    pub(crate) fn with_portal(mut self, portal: Portal) -> Self {
+        self.portal = Some(portal);
+        self
+    }
+
+    /// Run until every frame sender (and the portal's input) is gone, then
+    /// return the tally.
+    pub(crate) async fn run(
+        mut self,
+        mut frames: mpsc::Receiver<Frame>,
+        mut portal: Option<mpsc::Receiver<PortalInput>>,
+    ) -> Tally {
         let prompt = self.station.expecting();
         let text = format!("mode {}: {prompt}", self.station.mode());
         self.emit(StationEvent::Prompt {
@@ -242,22 +258,32 @@ impl StationTask {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut control = self.control.take();
+        let mut frames_open = true;
         loop {
             tokio::select! {
-                frame = frames.recv() => match frame {
+                frame = frames.recv(), if frames_open => match frame {
                     Some(f) => self.on_frame(f).await,
-                    None => break,
+                    None => frames_open = false,
+                },
+                input = recv(&mut portal) => match input {
+                    Some(i) => self.on_portal_input(i).await,
+                    None => portal = None,
                 },
                 c = async { control.as_mut()?.recv().await }, if control.is_some() => match c {
                     Some(c) => self.on_control(c).await,
                     None => control = None,
                 },
                 _ = tick.tick() => {
-                    let actions = self.station.on_tick(Timestamp::now());
+                    let now = Timestamp::now();
+                    let actions = self.station.on_tick(now);
                     self.act(actions).await;
+                    self.portal_tick(now).await;
                 }
             }
             self.refresh_view();
+            if !frames_open && portal.is_none() {
+                break;
+            }
         }
         self.tally
     }
@@ -279,7 +305,7 @@ impl StationTask {
     }
 
     /// Say something to the operator: the terminal line and the event bus.
-    fn emit(&self, event: StationEvent) {
+    pub(super) fn emit(&self, event: StationEvent) {
         // Whoever sees the event and then asks for the status sees the
         // state the event left (a latched error, a new mode).
         self.refresh_view();
@@ -287,7 +313,7 @@ impl StationTask {
         self.events.publish(event);
     }
 
-    fn error(&mut self, text: String) {
+    pub(super) fn error(&mut self, text: String) {
         self.latch(vec!["ERROR".to_owned()], text.clone());
         self.emit(StationEvent::Error {
             at: Timestamp::now(),
@@ -595,7 +621,7 @@ impl StationTask {
         Ok(())
     }
 
-    async fn propose(&mut self, mut mv: Move) {
+    pub(super) async fn propose(&mut self, mut mv: Move) {
         let now = Timestamp::now();
         if let Err(e) = self.number_new_lot(&mut mv, now).await {
             self.tally.failed += 1;
@@ -725,5 +751,13 @@ impl StationTask {
                 None
             }
         }
+    }
+}
+
+/// The next portal input; pending forever when there is no portal.
+async fn recv(portal: &mut Option<mpsc::Receiver<PortalInput>>) -> Option<PortalInput> {
+    match portal {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

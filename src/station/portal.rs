@@ -340,6 +340,8 @@ struct TagState {
     /// Times of recent reads, for the minimum-reads window.
     recent: VecDeque<Timestamp>,
     present: bool,
+    /// Already part of a closed cycle during this stay.
+    counted: bool,
     static_: bool,
     reads: u32,
     peak: Option<i32>,
@@ -554,6 +556,7 @@ impl Portal {
             last: r.at,
             recent: VecDeque::new(),
             present: false,
+            counted: false,
             static_: false,
             reads: 0,
             peak: None,
@@ -635,7 +638,11 @@ impl Portal {
             Side::Outside if t.first_outside.is_none() => t.first_outside = Some(r.at),
             _ => {}
         }
-        // Cycle membership.
+        // Cycle membership: a tag counted in an earlier cycle of this stay
+        // (a pallet left standing in the door) is not counted again.
+        if t.counted {
+            return events;
+        }
         let epc_key = r.epc.clone();
         match &mut door.cycle {
             Some(c) => {
@@ -741,6 +748,13 @@ impl Portal {
     fn close(&mut self, i: usize, now: Timestamp) -> Option<DoorCycle> {
         let cfg = self.settings.doors.get(i)?.clone();
         let cycle = self.doors.get_mut(i)?.cycle.take()?;
+        if let Some(d) = self.doors.get_mut(i) {
+            for k in &cycle.members {
+                if let Some(t) = d.tags.get_mut(k) {
+                    t.counted = true;
+                }
+            }
+        }
         let mut tags = Vec::new();
         let mut strays = Vec::new();
         let (mut inbound, mut outbound) = (0u32, 0u32);
@@ -975,13 +989,29 @@ pub fn plan_cycle(
         }
     }
     let expected = expectation(door, view, &groups);
-    let line = |key: &(ItemCode, LotNo), serial: &Option<String>| LotLine {
-        lot: LotKey {
+    // Serialised items: one line per tag with its serial (the store tracks
+    // each unit). Others: one line per lot with the count of tags.
+    let lines = |key: &(ItemCode, LotNo), serials: &[Option<String>]| -> Vec<LotLine> {
+        let lot = LotKey {
             item: key.0.clone(),
             lot: key.1.clone(),
-        },
-        qty: Qty::units(1),
-        serial: serial.clone(),
+        };
+        if view.item(&key.0).is_some_and(|i| i.serialised) {
+            serials
+                .iter()
+                .map(|s| LotLine {
+                    lot: lot.clone(),
+                    qty: Qty::units(1),
+                    serial: s.clone(),
+                })
+                .collect()
+        } else {
+            vec![LotLine {
+                lot,
+                qty: Qty::units(i64::try_from(serials.len()).unwrap_or(i64::MAX)),
+                serial: None,
+            }]
+        }
     };
     let mut moves = Vec::new();
     let mut note = None;
@@ -1011,7 +1041,7 @@ pub fn plan_cycle(
                 });
                 moves.push(Move {
                     kind: MoveKind::Receive,
-                    lines: serials.iter().map(|s| line(key, s)).collect(),
+                    lines: lines(key, serials),
                     from: None,
                     to: Some(door.receive_location.clone()),
                     work_order: None,
@@ -1028,7 +1058,7 @@ pub fn plan_cycle(
                     kind: MoveKind::Ship,
                     lines: groups
                         .iter()
-                        .flat_map(|(key, serials, _, _)| serials.iter().map(|s| line(key, s)))
+                        .flat_map(|(key, serials, _, _)| lines(key, serials))
                         .collect(),
                     from: Some(door.ship_location.clone()),
                     to: None,
@@ -1110,4 +1140,397 @@ fn expectation(door: &Door, view: &impl View, groups: &[Group]) -> Expectation {
         }
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FefoPolicy, Item, Shipment, ShipmentLine};
+    use crate::rules::MemView;
+
+    const SGTIN_A: &str = "3034257BF7194E40000003E9";
+    const SGTIN_B: &str = "3034257BF7194E40000003EA";
+    const SSCC: &str = "3174257BF4499602D2000000";
+    const PLUS_A1: &str = "F7B0950600013435282A6C4421A63260C9A4117359F0";
+    const PLUS_A2: &str = "F7B0950600013435282A6C8421A63260C9A4117359F0";
+    const PLUS_B3: &str = "F7B0950600013435282A6CC421A63260C9A421736DE0";
+    const FACTORY: &str = "E2801105F7194E4000001A85";
+
+    fn t0() -> Timestamp {
+        "2026-03-02T08:00:00Z".parse().unwrap()
+    }
+
+    fn at(ms: i64) -> Timestamp {
+        t0() + jiff::SignedDuration::from_millis(ms)
+    }
+
+    fn door(name: &str, gpi: Option<(&str, u16, bool)>) -> Door {
+        Door {
+            name: name.into(),
+            gpi: gpi.map(|(r, p, h)| (r.to_owned(), p, h)),
+            stable_set: Duration::from_millis(1000),
+            max_cycle: Duration::from_secs(60),
+            receive_location: LocationCode("DOCK-IN".into()),
+            ship_location: LocationCode("DOCK-OUT".into()),
+            expected_shipment: None,
+        }
+    }
+
+    fn rp(reader: &str, antenna: u16, door: &str, side: Side) -> ReadPoint {
+        ReadPoint {
+            reader: reader.into(),
+            antenna,
+            name: format!("{door}-{antenna}"),
+            door: door.into(),
+            side,
+            min_rssi_cdbm: Some(-7000),
+        }
+    }
+
+    fn settings() -> PortalSettings {
+        PortalSettings {
+            read_points: vec![
+                rp("r1", 1, "dock-1", Side::Outside),
+                rp("r1", 2, "dock-1", Side::Inside),
+                rp("r2", 1, "dock-2", Side::Outside),
+                rp("r2", 2, "dock-2", Side::Inside),
+            ],
+            doors: vec![door("dock-1", None), door("dock-2", None)],
+            static_after: Duration::from_secs(120),
+            ..PortalSettings::default()
+        }
+    }
+
+    fn read(reader: &str, antenna: u16, epc: &str, rssi: i32, ms: i64) -> PortalInput {
+        PortalInput::Read(TagRead {
+            reader: Arc::from(reader),
+            antenna,
+            epc: crate::source::llrp::codec::parse_hex(epc).unwrap(),
+            rssi_cdbm: Some(rssi),
+            count: 1,
+            reader_time_us: None,
+            at: at(ms),
+        })
+    }
+
+    /// A tag crossing dock-1 from `first` side to the other, reads every 50 ms from `start`.
+    fn pass(p: &mut Portal, epc: &str, start: i64, inbound: bool) -> Vec<PortalEvent> {
+        let (a, b) = if inbound { (1, 2) } else { (2, 1) };
+        let mut ev = Vec::new();
+        for (i, rssi) in [-6500, -6000, -5500].iter().enumerate() {
+            ev.extend(p.on_input(&read("r1", a, epc, *rssi, start + 50 * i as i64)));
+        }
+        for (i, rssi) in [-5500, -6000, -6500].iter().enumerate() {
+            ev.extend(p.on_input(&read("r1", b, epc, *rssi, start + 200 + 50 * i as i64)));
+        }
+        ev
+    }
+
+    fn cycles(ev: &[PortalEvent]) -> Vec<DoorCycle> {
+        ev.iter()
+            .filter_map(|e| match e {
+                PortalEvent::Cycle(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pallet_moving_outside_to_inside_is_one_inbound_cycle_with_each_tag_once() {
+        let mut p = Portal::new(settings());
+        let mut ev = pass(&mut p, SSCC, 0, true);
+        ev.extend(pass(&mut p, SGTIN_A, 20, true));
+        ev.extend(pass(&mut p, SGTIN_B, 40, true));
+        let arrivals = ev
+            .iter()
+            .filter(|e| matches!(e, PortalEvent::Arrived { .. }))
+            .count();
+        assert_eq!(arrivals, 3);
+        assert!(
+            cycles(&p.on_tick(at(800))).is_empty(),
+            "still within the stable-set interval"
+        );
+        let c = cycles(&p.on_tick(at(1400)));
+        assert_eq!(c.len(), 1);
+        let c = &c[0];
+        assert_eq!(
+            (c.door.as_str(), c.direction, c.trigger),
+            ("dock-1", Direction::Inbound, Trigger::Read)
+        );
+        assert_eq!(c.confidence, 100);
+        assert_eq!(c.tags.len(), 3);
+        assert_eq!(c.tags[0].scheme, "sscc-96");
+        assert_eq!(c.tags[1].ais[1], ("21".to_owned(), "1001".to_owned()));
+        assert_eq!(
+            c.tags[1].reads, 5,
+            "the first read only made the tag qualify"
+        );
+        // Departures after the dwell time, once each.
+        let gone = p.on_tick(at(4000));
+        assert_eq!(
+            gone.iter()
+                .filter(|e| matches!(e, PortalEvent::Departed { .. }))
+                .count(),
+            3
+        );
+        assert_eq!(p.tags_remembered(), 0);
+    }
+
+    #[test]
+    fn inside_to_outside_is_outbound() {
+        let mut p = Portal::new(settings());
+        pass(&mut p, SGTIN_A, 0, false);
+        pass(&mut p, SGTIN_B, 10, false);
+        let c = cycles(&p.on_tick(at(2000)));
+        assert_eq!(c[0].direction, Direction::Outbound);
+    }
+
+    #[test]
+    fn reads_on_one_side_only_give_an_unknown_direction() {
+        let mut p = Portal::new(settings());
+        for i in 0..4 {
+            p.on_input(&read("r1", 1, SGTIN_A, -5000, i * 50));
+        }
+        let c = cycles(&p.on_tick(at(2000)));
+        assert_eq!((c[0].direction, c[0].confidence), (Direction::Unknown, 0));
+    }
+
+    #[test]
+    fn filters_drop_weak_single_unknown_and_excluded_reads_and_count_them() {
+        let mut s = settings();
+        s.exclude = vec![EpcPattern("urn:epc:id:sgtin:0614141.812345.1002".into())];
+        let mut p = Portal::new(s);
+        // Under the floor.
+        p.on_input(&read("r1", 1, SGTIN_A, -7500, 0));
+        p.on_input(&read("r1", 1, SGTIN_A, -7500, 10));
+        // A factory EPC, twice.
+        p.on_input(&read("r1", 1, FACTORY, -5000, 20));
+        p.on_input(&read("r1", 1, FACTORY, -5000, 30));
+        // Excluded.
+        p.on_input(&read("r1", 1, SGTIN_B, -5000, 40));
+        // An antenna that is no read point.
+        p.on_input(&read("r1", 4, SGTIN_A, -5000, 50));
+        // One read only: not present (min_reads 2 within 500 ms).
+        let ev = p.on_input(&read("r1", 1, SSCC, -5000, 60));
+        assert!(ev.is_empty());
+        let ev = p.on_input(&read("r1", 1, SSCC, -5000, 900));
+        assert!(ev.is_empty(), "the second read came after the window");
+        let d = p.dropped();
+        assert_eq!(
+            (d.below_rssi_floor, d.unknown_epc, d.filtered, d.unmapped),
+            (2, 2, 1, 1)
+        );
+        assert!(cycles(&p.on_tick(at(5000))).is_empty());
+        let mut s = settings();
+        s.include = vec![EpcPattern("hex:3174*".into())];
+        let mut p = Portal::new(s);
+        p.on_input(&read("r1", 1, SGTIN_A, -5000, 0));
+        assert_eq!(p.dropped().filtered, 1);
+    }
+
+    #[test]
+    fn a_gpi_cycle_with_nothing_read_is_reported_empty() {
+        let mut s = settings();
+        s.doors[0].gpi = Some(("r1".into(), 1, true));
+        let mut p = Portal::new(s);
+        let gpi = |high, ms| {
+            PortalInput::Gpi(GpiChange {
+                reader: Arc::from("r1"),
+                port: 1,
+                high,
+                at: at(ms),
+            })
+        };
+        p.on_input(&gpi(true, 0));
+        assert!(
+            cycles(&p.on_tick(at(5000))).is_empty(),
+            "open while the photo-eye is blocked"
+        );
+        p.on_input(&gpi(false, 6000));
+        assert!(cycles(&p.on_tick(at(6500))).is_empty());
+        let c = cycles(&p.on_tick(at(7100)));
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].trigger, c[0].tags.len(), c[0].direction),
+            (Trigger::Gpi, 0, Direction::Unknown)
+        );
+    }
+
+    #[test]
+    fn a_tag_read_more_strongly_at_the_neighbouring_door_is_a_stray_there() {
+        let mut p = Portal::new(settings());
+        pass(&mut p, SGTIN_A, 0, true);
+        // The same tag at dock-2, 20 dB stronger.
+        for i in 0..4 {
+            p.on_input(&read("r2", 2, SGTIN_A, -4000, i * 50));
+        }
+        pass(&mut p, SGTIN_B, 0, true);
+        let c = cycles(&p.on_tick(at(2000)));
+        let d1 = c.iter().find(|c| c.door == "dock-1").unwrap();
+        assert_eq!(d1.tags.len(), 1);
+        assert_eq!(d1.strays, vec![SGTIN_A.to_owned()]);
+        let d2 = c.iter().find(|c| c.door == "dock-2").unwrap();
+        assert_eq!(d2.tags.len(), 1);
+        assert_eq!(p.dropped().strays, 1);
+    }
+
+    #[test]
+    fn a_tag_that_never_leaves_is_learned_as_static_and_ignored() {
+        let mut p = Portal::new(settings());
+        let mut events = Vec::new();
+        for i in 0..300 {
+            events.extend(p.on_input(&read("r1", 1, SGTIN_A, -6000, i * 1000)));
+            events.extend(p.on_input(&read("r1", 1, SGTIN_A, -6000, i * 1000 + 100)));
+            events.extend(p.on_tick(at(i * 1000 + 500)));
+        }
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, PortalEvent::Static { .. }))
+        );
+        // One cycle when it first appeared, none after it became static.
+        assert_eq!(cycles(&events).len(), 1);
+        assert!(p.dropped().static_tag > 100);
+    }
+
+    #[test]
+    fn memory_is_bounded_per_door() {
+        let mut s = settings();
+        s.max_tags_per_door = 10;
+        s.min_reads = 1;
+        s.doors[0].stable_set = Duration::from_millis(1);
+        let mut p = Portal::new(s);
+        for i in 0..50u32 {
+            let epc = format!("3034257BF7194E40{:08X}", 0x1000 + i);
+            p.on_input(&read("r1", 1, &epc, -5000, i64::from(i) * 10));
+            p.on_tick(at(i64::from(i) * 10 + 5));
+        }
+        assert!(p.tags_remembered() <= 10, "{}", p.tags_remembered());
+        assert!(p.dropped().evicted >= 40);
+    }
+
+    fn item(gtin: &str) -> Item {
+        Item {
+            code: ItemCode(gtin.into()),
+            description: "case".into(),
+            unit: "ea".into(),
+            lot_controlled: true,
+            serialised: true,
+            shelf_life_days: None,
+            incoming_status: LotStatus::Quarantine,
+            fefo: FefoPolicy::Off,
+        }
+    }
+
+    fn cycle_of(p: &mut Portal, epcs: &[&str], inbound: bool) -> DoorCycle {
+        for (i, e) in epcs.iter().enumerate() {
+            pass(p, e, i as i64 * 10, inbound);
+        }
+        cycles(&p.on_tick(at(5000))).remove(0)
+    }
+
+    #[test]
+    fn an_inbound_cycle_of_sgtin_plus_tags_becomes_one_receipt_per_lot_with_lot_and_expiry() {
+        let view = MemView::new().with_item(item("09506000134352"));
+        let mut p = Portal::new(settings());
+        let c = cycle_of(&mut p, &[SSCC, PLUS_A1, PLUS_A2, PLUS_B3], true);
+        let plan = plan_cycle(
+            c,
+            &settings().doors[0],
+            &view,
+            &LotRules::default(),
+            "dock-1",
+        );
+        assert_eq!(plan.pallets, vec!["106141412345678908".to_owned()]);
+        assert_eq!(plan.moves.len(), 2);
+        let a = &plan.moves[0];
+        assert_eq!(a.kind, MoveKind::Receive);
+        assert_eq!(a.to, Some(LocationCode("DOCK-IN".into())));
+        assert_eq!(a.lines.len(), 2);
+        assert_eq!(a.lines[0].lot.lot.0, "L2024A");
+        assert_eq!(a.lines[1].serial.as_deref(), Some("S2"));
+        let nl = a.new_lot.as_ref().unwrap();
+        assert_eq!(nl.status, LotStatus::Quarantine);
+        assert_eq!(nl.expiry_date, Some(jiff::civil::date(2026, 12, 31)));
+        assert_eq!(plan.moves[1].lines[0].lot.lot.0, "L2024B");
+        assert!(plan.unresolved.is_empty() && plan.note.is_none());
+    }
+
+    #[test]
+    fn an_outbound_cycle_ships_the_only_stocked_lot_and_is_checked_against_the_shipment() {
+        let gtin = "80614141123458";
+        let mut lot = Lot {
+            key: LotKey {
+                item: ItemCode(gtin.into()),
+                lot: LotNo("L7".into()),
+            },
+            status: LotStatus::Released,
+            supplier: None,
+            supplier_lot: None,
+            internal_lot: None,
+            production_date: None,
+            expiry_date: None,
+            on_hand: Default::default(),
+            parents: vec![],
+            certificate: None,
+            received_at: None,
+        };
+        lot.on_hand
+            .insert(LocationCode("DOCK-OUT".into()), Qty::units(10));
+        let mut view = MemView::new().with_item(item(gtin)).with_lot(lot);
+        view.insert_shipment(Shipment {
+            id: "SH-1".into(),
+            customer: "C".into(),
+            lines: vec![
+                ShipmentLine {
+                    item: ItemCode(gtin.into()),
+                    qty: Qty::units(3),
+                },
+                ShipmentLine {
+                    item: ItemCode("09506000134352".into()),
+                    qty: Qty::units(1),
+                },
+            ],
+            shipped: vec![],
+        });
+        let mut d = settings().doors[0].clone();
+        d.expected_shipment = Some("SH-1".into());
+        let mut p = Portal::new(settings());
+        let c = cycle_of(&mut p, &[SGTIN_A, SGTIN_B], false);
+        let plan = plan_cycle(c, &d, &view, &LotRules::default(), "dock-1");
+        assert_eq!(plan.moves.len(), 1);
+        let m = &plan.moves[0];
+        assert_eq!(
+            (m.kind, m.shipment.as_deref()),
+            (MoveKind::Ship, Some("SH-1"))
+        );
+        assert_eq!(m.from, Some(LocationCode("DOCK-OUT".into())));
+        assert_eq!(m.lines.len(), 2);
+        assert_eq!(m.lines[0].lot.lot.0, "L7");
+        assert_eq!(
+            plan.expected.missing,
+            vec![(gtin.to_owned(), 3, 2), ("09506000134352".to_owned(), 1, 0)]
+        );
+    }
+
+    #[test]
+    fn an_unknown_direction_or_an_unknown_lot_is_reported_not_dropped() {
+        let view = MemView::new();
+        let mut p = Portal::new(settings());
+        for i in 0..4 {
+            p.on_input(&read("r1", 1, SGTIN_A, -5000, i * 50));
+        }
+        let c = cycles(&p.on_tick(at(2000))).remove(0);
+        let plan = plan_cycle(
+            c,
+            &settings().doors[0],
+            &view,
+            &LotRules::default(),
+            "dock-1",
+        );
+        assert!(plan.moves.is_empty());
+        assert!(plan.note.as_deref().unwrap().contains("direction unknown"));
+        assert_eq!(plan.unresolved.len(), 1);
+        assert!(plan.unresolved[0].2.contains("no lot of this item"));
+    }
 }

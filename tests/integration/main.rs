@@ -28,6 +28,7 @@ mod kiosk_api;
 mod kiosk_browser;
 mod kiosk_util;
 mod llrp_fake;
+mod llrp_interop;
 mod llrp_portal;
 mod llrp_session;
 mod sd_notify;

@@ -107,6 +107,8 @@ impl ReaderSettings {
 
 /// `host` → `host:5084`; `host:port` and `[v6]:port` unchanged.
 pub fn with_default_port(address: &str) -> String {
+    // "host:" (an empty port) means the default port too.
+    let address = address.strip_suffix(':').unwrap_or(address);
     let has_port = match address.rsplit_once(':') {
         Some((host, port)) => {
             !port.is_empty()

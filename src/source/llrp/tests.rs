@@ -675,3 +675,15 @@ proptest! {
         fuzzing::check_codec(&b);
     }
 }
+
+#[test]
+fn reader_addresses_get_port_5084_unless_they_name_one() {
+    assert_eq!(super::with_default_port("192.0.2.1"), "192.0.2.1:5084");
+    assert_eq!(super::with_default_port("192.0.2.1:"), "192.0.2.1:5084");
+    assert_eq!(
+        super::with_default_port("reader.local:14150"),
+        "reader.local:14150"
+    );
+    assert_eq!(super::with_default_port("fe80::1"), "[fe80::1]:5084");
+    assert_eq!(super::with_default_port("[fe80::1]:5085"), "[fe80::1]:5085");
+}

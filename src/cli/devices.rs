@@ -8,10 +8,12 @@ use clap::Args;
 use lotstation::source::list::{self, Access, Listing};
 
 /// List the devices lotstation could read scans from: serial ports (USB-CDC
-/// scanners, USB-serial adapters, built-in ports) with their path, USB
-/// vendor:product id, serial number and product string, the stable names
-/// udev gave them, the `device =` value to put in a source, and whether
-/// lotstation may open them. A device it may not open comes with the fix.
+/// scanners, USB-serial adapters, built-in ports) and USB HID devices
+/// (keyboard-wedge scanners, which look like keyboards, and HID-POS
+/// scanners) with their path, USB vendor:product id, serial number and
+/// product string, the stable names udev gave them, the source settings
+/// that read them, and whether lotstation may open them. A device it may
+/// not open comes with the fix.
 ///
 /// Access is checked for the user running the command; the service runs as
 /// user lotstation, so run it as that user (`sudo -u lotstation lotstation
@@ -48,7 +50,7 @@ pub fn write_text(out: &mut impl Write, l: &Listing) -> std::io::Result<()> {
     if l.devices.is_empty() {
         writeln!(
             out,
-            "no scanner candidates found (no serial ports{})",
+            "no scanner candidates found (no serial ports or USB HID devices{})",
             if l.problems.is_empty() {
                 ""
             } else {
@@ -86,7 +88,15 @@ pub fn write_text(out: &mut impl Write, l: &Listing) -> std::io::Result<()> {
         if let Some(m) = &d.mode {
             writeln!(out, "    owner:    group {m}")?;
         }
-        writeln!(out, "    config:   device = {:?}", d.selector)?;
+        match d.usb_hid_mode {
+            Some(m) => writeln!(
+                out,
+                "    config:   kind = \"usb_hid\", device = {:?}, mode = {:?}",
+                d.selector,
+                m.as_str()
+            )?,
+            None => writeln!(out, "    config:   device = {:?}", d.selector)?,
+        }
         match &d.access {
             Access::Ok => writeln!(out, "    access:   ok")?,
             Access::PermissionDenied { hint } => {
@@ -106,7 +116,7 @@ pub fn write_text(out: &mut impl Write, l: &Listing) -> std::io::Result<()> {
 mod tests {
     use std::path::PathBuf;
 
-    use lotstation::source::list::DeviceEntry;
+    use lotstation::source::list::{DeviceEntry, HidRole};
     use lotstation::source::selector::UsbIdentity;
 
     use super::*;
@@ -130,9 +140,27 @@ mod tests {
                 selector: "usb:0c2e:0b61:18273A".into(),
                 mode: Some("dialout 0660".into()),
                 supported: Some("Honeywell Metrologic scanners".into()),
+                usb_hid_mode: None,
                 access: Access::PermissionDenied {
                     hint: "install udev/70-lotstation.rules".into(),
                 },
+            },
+            DeviceEntry {
+                kind: "usb_hid",
+                path: PathBuf::from("/dev/bus/usb/001/004"),
+                usb: Some(UsbIdentity {
+                    vid: 0x05e0,
+                    pid: 0x1200,
+                    serial: None,
+                    manufacturer: Some("Symbol".into()),
+                    product: Some("DS2208".into()),
+                }),
+                links: vec![],
+                selector: "usb:05e0:1200".into(),
+                mode: Some("lotstation 0660".into()),
+                supported: None,
+                usb_hid_mode: Some(HidRole::HidPos),
+                access: Access::Ok,
             }],
             problems: vec!["usb: no bus".into()],
         };
@@ -149,6 +177,11 @@ mod tests {
     config:   device = \"usb:0c2e:0b61:18273A\"
     access:   found but permission denied
     fix:      install udev/70-lotstation.rules
+usb_hid  /dev/bus/usb/001/004  05e0:1200
+    product:  Symbol DS2208
+    owner:    group lotstation 0660
+    config:   kind = \"usb_hid\", device = \"usb:05e0:1200\", mode = \"hid_pos\"
+    access:   ok
 problem: usb: no bus
 "
         );

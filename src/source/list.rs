@@ -1,8 +1,8 @@
 //! What `lotstation devices` shows: the scanner candidates present on this
-//! machine, from several enumerators (serial ports now; USB HID candidates
-//! join as another enumerator in [`ENUMERATORS`]), each with its path, USB
-//! identity, the stable names udev gave it, and whether lotstation may open
-//! it, with the fix when it may not.
+//! machine, from several enumerators ([`ENUMERATORS`]: serial ports and USB
+//! HID interfaces), each with its path, USB identity, the stable names udev
+//! gave it, and whether lotstation may open it, with the fix when it may
+//! not.
 //!
 //! Listing never changes a device: access is checked with `access(2)` (the
 //! caller's permissions), not by opening the port, so a port another
@@ -54,9 +54,48 @@ pub struct DeviceEntry {
     /// (`udev/70-lotstation.rules` covers it), e.g. `Honeywell Metrologic
     /// scanners`.
     pub supported: Option<String>,
+    /// For a USB HID candidate: the `mode` a `usb_hid` source reads it in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usb_hid_mode: Option<HidRole>,
     /// Whether lotstation (as this user) can open it.
     #[serde(flatten)]
     pub access: Access,
+}
+
+/// What a USB HID interface can be to a `usb_hid` source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HidRole {
+    /// A boot-protocol keyboard: a keyboard-wedge scanner, or a keyboard
+    /// (ordered before `HidPos`: a device with both is read as HID-POS).
+    Keyboard,
+    /// Declares the bar code scanner usage page (0x8C): a HID-POS scanner.
+    HidPos,
+}
+
+impl HidRole {
+    /// The `mode = ` value of a `usb_hid` source.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HidRole::Keyboard => "keyboard",
+            HidRole::HidPos => "hid_pos",
+        }
+    }
+}
+
+/// The role of one HID interface from its subclass and protocol codes and,
+/// when the kernel exposes it, its report descriptor. HID-POS wins over the
+/// boot keyboard; anything else (a mouse, a UPS, ...) is no scanner.
+pub fn hid_role(sub_class: u8, protocol: u8, report_descriptor: Option<&[u8]>) -> Option<HidRole> {
+    if report_descriptor.is_some_and(|r| {
+        super::usb_hid::report::has_usage_page(r, super::usb_hid::USAGE_PAGE_BAR_CODE_SCANNER)
+    }) {
+        Some(HidRole::HidPos)
+    } else if sub_class == 1 && protocol == 1 {
+        Some(HidRole::Keyboard)
+    } else {
+        None
+    }
 }
 
 /// Everything listed, and what could not be listed.
@@ -71,9 +110,11 @@ pub struct Listing {
 /// An enumerator: the devices of one kind.
 pub type Enumerator = fn() -> Result<Vec<DeviceEntry>, String>;
 
-/// Every enumerator, in listing order. USB HID candidates are listed by an
-/// enumerator added here.
-pub const ENUMERATORS: &[(&str, Enumerator)] = &[("serial ports", serial_entries)];
+/// Every enumerator, in listing order.
+pub const ENUMERATORS: &[(&str, Enumerator)] = &[
+    ("serial ports", serial_entries),
+    ("USB HID devices", usb_hid_entries),
+];
 
 /// List every device of every enumerator.
 pub fn list() -> Listing {
@@ -122,9 +163,122 @@ pub fn serial_entries() -> Result<Vec<DeviceEntry>, String> {
                 usb: p.usb,
                 links: mine,
                 selector,
+                usb_hid_mode: None,
             }
         })
         .collect())
+}
+
+/// Where the kernel publishes USB devices (descriptors, strings, and the
+/// HID report descriptors of bound interfaces), readable without opening.
+const SYSFS_USB: &str = "/sys/bus/usb/devices";
+
+/// USB devices with a HID interface that can be a scanner source: boot
+/// keyboards (keyboard-wedge scanners, and keyboards: a wedge scanner looks
+/// like one) and HID-POS scanners. Descriptors come from libusb's listing
+/// and strings from sysfs; no device is opened. A machine without a USB bus
+/// lists none.
+pub fn usb_hid_entries() -> Result<Vec<DeviceEntry>, String> {
+    if !Path::new("/dev/bus/usb").exists() {
+        return Ok(Vec::new());
+    }
+    let list = rusb::devices().map_err(|e| format!("libusb could not list USB devices: {e}"))?;
+    let mut out = Vec::new();
+    for d in list.iter() {
+        let Ok(desc) = d.device_descriptor() else {
+            continue;
+        };
+        let Some(config) = d
+            .active_config_descriptor()
+            .or_else(|_| d.config_descriptor(0))
+            .ok()
+        else {
+            continue;
+        };
+        // The sysfs name of the device, e.g. "1-1.4".
+        let sys_name = d.port_numbers().ok().filter(|p| !p.is_empty()).map(|p| {
+            let ports: Vec<String> = p.iter().map(u8::to_string).collect();
+            format!("{}-{}", d.bus_number(), ports.join("."))
+        });
+        let mut role = None;
+        for iface in config.interfaces() {
+            for alt in iface.descriptors() {
+                if alt.class_code() != 3 {
+                    continue;
+                }
+                let report = sys_name.as_ref().and_then(|n| {
+                    sysfs_report_descriptor(&format!(
+                        "{n}:{}.{}",
+                        config.number(),
+                        alt.interface_number()
+                    ))
+                });
+                let r = hid_role(alt.sub_class_code(), alt.protocol_code(), report.as_deref());
+                // One entry per device: HID-POS over keyboard.
+                role = role.max(r);
+            }
+        }
+        let Some(role) = role else { continue };
+        let text = |file: &str| sys_name.as_ref().and_then(|n| sysfs_string(n, file));
+        let usb = UsbIdentity {
+            vid: desc.vendor_id(),
+            pid: desc.product_id(),
+            serial: text("serial"),
+            manufacturer: text("manufacturer"),
+            product: text("product"),
+        };
+        let path = PathBuf::from(format!(
+            "/dev/bus/usb/{:03}/{:03}",
+            d.bus_number(),
+            d.address()
+        ));
+        let selector = DeviceSelector::Usb {
+            vid: usb.vid,
+            pid: usb.pid,
+            serial: usb.serial.clone(),
+        }
+        .to_string();
+        out.push(DeviceEntry {
+            kind: "usb_hid",
+            supported: devices::lookup(usb.vid, usb.pid).map(|x| format!("{} {}", x.vendor, x.what)),
+            access: access(&path),
+            mode: mode(&path),
+            path,
+            usb: Some(usb),
+            links: Vec::new(),
+            selector,
+            usb_hid_mode: Some(role),
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// A sysfs string attribute of a USB device (`product`, `serial`, ...),
+/// trimmed and bounded; `None` when absent or empty.
+fn sysfs_string(device: &str, file: &str) -> Option<String> {
+    let text = std::fs::read_to_string(Path::new(SYSFS_USB).join(device).join(file)).ok()?;
+    let t: String = text.trim().chars().take(128).collect();
+    (!t.is_empty()).then_some(t)
+}
+
+/// The report descriptor of a HID interface bound to the kernel's HID
+/// driver (`<interface>/<hid device>/report_descriptor`); `None` when no
+/// driver holds it (e.g. lotstation itself has claimed it).
+fn sysfs_report_descriptor(interface: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let dir = Path::new(SYSFS_USB).join(interface);
+    for e in std::fs::read_dir(&dir).ok()?.flatten() {
+        let p = e.path().join("report_descriptor");
+        if let Ok(f) = std::fs::File::open(&p) {
+            let mut buf = Vec::new();
+            // HID report descriptors are at most 4 KiB.
+            if f.take(4096).read_to_end(&mut buf).is_ok() && !buf.is_empty() {
+                return Some(buf);
+            }
+        }
+    }
+    None
 }
 
 /// The configuration value that names this device best: a lotstation
@@ -288,12 +442,29 @@ mod tests {
     }
 
     #[test]
-    fn listing_this_machine_works_even_without_serial_hardware() {
+    fn listing_this_machine_works_even_without_serial_or_usb_hardware() {
         let l = list();
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         for d in &l.devices {
-            assert_eq!(d.kind, "serial");
+            assert!(["serial", "usb_hid"].contains(&d.kind), "{d:?}");
+            assert_eq!(d.usb_hid_mode.is_some(), d.kind == "usb_hid", "{d:?}");
             assert!(!d.selector.is_empty());
         }
+    }
+
+    #[test]
+    fn hid_interfaces_are_keyboards_hid_pos_scanners_or_nothing() {
+        // Usage Page (Bar Code Scanner 0x8C), Usage (1), Collection.
+        let pos = [0x06, 0x8C, 0x00, 0x09, 0x01, 0xA1, 0x01, 0xC0];
+        // Usage Page (Generic Desktop), Usage (Mouse).
+        let mouse = [0x05, 0x01, 0x09, 0x02, 0xA1, 0x01, 0xC0];
+        assert_eq!(hid_role(1, 1, None), Some(HidRole::Keyboard));
+        assert_eq!(hid_role(0, 0, Some(&pos)), Some(HidRole::HidPos));
+        // A scanner with both interfaces' traits is read as HID-POS.
+        assert_eq!(hid_role(1, 1, Some(&pos)), Some(HidRole::HidPos));
+        assert_eq!(hid_role(1, 2, Some(&mouse)), None);
+        assert_eq!(hid_role(0, 0, None), None);
+        assert_eq!(hid_role(0, 0, Some(&[0xFF])), None);
+        assert_eq!(HidRole::HidPos.as_str(), "hid_pos");
     }
 }

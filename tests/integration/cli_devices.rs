@@ -9,7 +9,7 @@ fn bin() -> &'static str {
 }
 
 #[test]
-fn devices_lists_the_serial_ports_of_this_machine_as_json_and_text() {
+fn devices_lists_the_serial_ports_and_usb_hid_devices_of_this_machine_as_json_and_text() {
     let o = Command::new(bin())
         .args(["devices", "--json"])
         .output()
@@ -19,7 +19,14 @@ fn devices_lists_the_serial_ports_of_this_machine_as_json_and_text() {
     assert_eq!(v["problems"], serde_json::json!([]));
     let devices = v["devices"].as_array().unwrap();
     for d in devices {
-        assert_eq!(d["kind"], "serial");
+        match d["kind"].as_str() {
+            Some("serial") => assert!(d.get("usb_hid_mode").is_none(), "{d}"),
+            Some("usb_hid") => {
+                assert!(["keyboard", "hid_pos"].contains(&d["usb_hid_mode"].as_str().unwrap()));
+                assert!(d["selector"].as_str().unwrap().starts_with("usb:"), "{d}");
+            }
+            _ => panic!("unexpected kind in {d}"),
+        }
         assert!(d["path"].as_str().unwrap().starts_with("/dev/"), "{d}");
         assert!(!d["selector"].as_str().unwrap().is_empty(), "{d}");
         assert!(

@@ -13,6 +13,8 @@ while { [ ! -e /sys/bus/usb/devices/1-1 ] || [ ! -e /dev/ttyUSB0 ]; } && [ $i -l
 done
 echo "T_devices $(cut -d' ' -f1 /proc/uptime)"
 ls /dev/ttyUSB* /dev/bus/usb/*/* 2>&1 | tr '\n' ' '; echo
+# What `lotstation devices` lists here (checked by usb_scanners.py).
+/bin/lotstation devices
 echo GUEST_READY
 /bin/lotstation run --config /etc/lotstation.toml
 echo "LOTSTATION_EXIT $?"

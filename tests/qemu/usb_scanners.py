@@ -219,6 +219,12 @@ def main():
 
     g = Guest(args)
     try:
+        def listing():
+            g.expect(r"usb_hid\s+/dev/bus/usb/\d{3}/\d{3}\s+0627:0001", 180, "the usb-kbd in `lotstation devices`", 0)
+            g.expect(r'config:\s+kind = "usb_hid", device = "usb:0627:0001.*", mode = "keyboard"', 10, "its usb_hid settings")
+            if args.serial:
+                g.expect(r"serial\s+/dev/ttyUSB0\s", 10, "the FTDI adapter in `lotstation devices`", 0)
+
         def boot():
             g.expect(r"GUEST_READY", 180, "the guest's devices")
             g.expect(r"device connected.*usb:0627:0001", 120, "lotstation claiming the USB keyboard", 0)
@@ -254,6 +260,7 @@ def main():
             g.ser.sendall(SER_SCAN_2)
             g.expect(r"24-0912", 60, "a serial verdict after the replug", since)
 
+        check("devices: lotstation devices lists the usb-kbd (usb_hid, keyboard) and the FTDI adapter", listing)
         check("boot: guest up, lotstation claims the usb-kbd through libusb", boot)
         if passed:
             check("usb-kbd: typed GS1 scan (GS as Ctrl+]) becomes a verdict", keyboard_scan)

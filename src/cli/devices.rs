@@ -124,44 +124,46 @@ mod tests {
     #[test]
     fn the_text_listing_names_the_device_and_the_fix_for_a_refused_one() {
         let l = Listing {
-            devices: vec![DeviceEntry {
-                kind: "serial",
-                path: PathBuf::from("/dev/ttyACM0"),
-                usb: Some(UsbIdentity {
-                    vid: 0x0c2e,
-                    pid: 0x0b61,
-                    serial: Some("18273A".into()),
-                    manufacturer: Some("Honeywell".into()),
-                    product: Some("1900GSR".into()),
-                }),
-                links: vec![PathBuf::from(
-                    "/dev/serial/by-id/usb-Honeywell_1900GSR-if00",
-                )],
-                selector: "usb:0c2e:0b61:18273A".into(),
-                mode: Some("dialout 0660".into()),
-                supported: Some("Honeywell Metrologic scanners".into()),
-                usb_hid_mode: None,
-                access: Access::PermissionDenied {
-                    hint: "install udev/70-lotstation.rules".into(),
+            devices: vec![
+                DeviceEntry {
+                    kind: "serial",
+                    path: PathBuf::from("/dev/ttyACM0"),
+                    usb: Some(UsbIdentity {
+                        vid: 0x0c2e,
+                        pid: 0x0b61,
+                        serial: Some("18273A".into()),
+                        manufacturer: Some("Honeywell".into()),
+                        product: Some("1900GSR".into()),
+                    }),
+                    links: vec![PathBuf::from(
+                        "/dev/serial/by-id/usb-Honeywell_1900GSR-if00",
+                    )],
+                    selector: "usb:0c2e:0b61:18273A".into(),
+                    mode: Some("dialout 0660".into()),
+                    supported: Some("Honeywell Metrologic scanners".into()),
+                    usb_hid_mode: None,
+                    access: Access::PermissionDenied {
+                        hint: "install udev/70-lotstation.rules".into(),
+                    },
                 },
-            },
-            DeviceEntry {
-                kind: "usb_hid",
-                path: PathBuf::from("/dev/bus/usb/001/004"),
-                usb: Some(UsbIdentity {
-                    vid: 0x05e0,
-                    pid: 0x1200,
-                    serial: None,
-                    manufacturer: Some("Symbol".into()),
-                    product: Some("DS2208".into()),
-                }),
-                links: vec![],
-                selector: "usb:05e0:1200".into(),
-                mode: Some("lotstation 0660".into()),
-                supported: None,
-                usb_hid_mode: Some(HidRole::HidPos),
-                access: Access::Ok,
-            }],
+                DeviceEntry {
+                    kind: "usb_hid",
+                    path: PathBuf::from("/dev/bus/usb/001/004"),
+                    usb: Some(UsbIdentity {
+                        vid: 0x05e0,
+                        pid: 0x1200,
+                        serial: None,
+                        manufacturer: Some("Symbol".into()),
+                        product: Some("DS2208".into()),
+                    }),
+                    links: vec![],
+                    selector: "usb:05e0:1200".into(),
+                    mode: Some("lotstation 0660".into()),
+                    supported: None,
+                    usb_hid_mode: Some(HidRole::HidPos),
+                    access: Access::Ok,
+                },
+            ],
             problems: vec!["usb: no bus".into()],
         };
         let mut out = Vec::new();

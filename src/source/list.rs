@@ -240,7 +240,8 @@ pub fn usb_hid_entries() -> Result<Vec<DeviceEntry>, String> {
         .to_string();
         out.push(DeviceEntry {
             kind: "usb_hid",
-            supported: devices::lookup(usb.vid, usb.pid).map(|x| format!("{} {}", x.vendor, x.what)),
+            supported: devices::lookup(usb.vid, usb.pid)
+                .map(|x| format!("{} {}", x.vendor, x.what)),
             access: access(&path),
             mode: mode(&path),
             path,

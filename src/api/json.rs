@@ -66,6 +66,9 @@ pub struct SyncView {
     pub last_sync: Option<Timestamp>,
     /// Last error, as shown to IT.
     pub last_error: Option<String>,
+    /// Transactions the central server rejected (parked until a person
+    /// fixes them) or flagged (e.g. a lot used while held centrally).
+    pub exceptions: u64,
 }
 
 /// One source's state.
@@ -122,6 +125,7 @@ pub fn current_status(state: &ApiState) -> Result<Status, ApiError> {
             oldest_pending_at: snap.outbox_oldest()?.map(|e| e.tx.at),
             last_sync: sync.last_push,
             last_error: sync.last_error,
+            exceptions: snap.sync_exception_count()?,
         },
         version: env!("CARGO_PKG_VERSION"),
     })
@@ -318,12 +322,24 @@ pub struct Exceptions {
     pub outbox: u64,
     /// When the oldest of them was recorded.
     pub oldest_pending_at: Option<Timestamp>,
+    /// Transactions the central server rejected (parked: `lotstation
+    /// outbox retry ID` after the fix) or flagged, oldest first (at most
+    /// [`MAX_SYNC_EXCEPTIONS`]).
+    pub sync_exceptions: Vec<crate::store::SyncException>,
 }
+
+/// Most sync exceptions `/api/exceptions` lists.
+pub const MAX_SYNC_EXCEPTIONS: usize = 100;
 
 pub(super) async fn exceptions(
     State(state): State<ApiState>,
 ) -> Result<Json<Exceptions>, ApiError> {
     let s = current_status(&state)?;
+    let sync_exceptions = state
+        .inner
+        .store
+        .snapshot()?
+        .sync_exceptions(MAX_SYNC_EXCEPTIONS)?;
     use crate::source::status::DeviceState;
     Ok(Json(Exceptions {
         latched: s.view.latched,
@@ -341,6 +357,7 @@ pub(super) async fn exceptions(
         sync_error: s.sync.last_error,
         outbox: s.sync.outbox,
         oldest_pending_at: s.sync.oldest_pending_at,
+        sync_exceptions,
     }))
 }
 

@@ -525,6 +525,65 @@ async fn health_reports_the_writer_and_the_sources() {
 }
 
 #[tokio::test]
+async fn transactions_central_rejected_or_flagged_are_listed_for_a_person() {
+    let mut b = bench("").await;
+    let (_, s) = b.get("/api/status").await;
+    assert_eq!(s["sync"]["exceptions"], 0);
+    let (_, ex) = b.get("/api/exceptions").await;
+    assert_eq!(ex["sync_exceptions"], json!([]));
+    // Two accepted moves, then the central server's answer to their push:
+    // the first rejected (parked), the second accepted but flagged.
+    b.scan(b"]C0WO-1001").await;
+    for qty in ["001000", "002000"] {
+        b.scan(format!("]C10109506000134352172612311024-0847\x1d3103{qty}").as_bytes())
+            .await;
+        let v = b.verdict().await;
+        assert_eq!(v.outcome, crate::model::Outcome::Accepted, "{v:?}");
+    }
+    let pending = b.store.snapshot().unwrap().outbox_pending(10).unwrap();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    let exception = |e: &crate::store::OutboxEntry, kind, code: &str, case: Option<&str>| {
+        crate::store::SyncException {
+            id: e.tx.id,
+            seq: e.tx.seq,
+            kind,
+            code: code.into(),
+            message: format!("{code} from central"),
+            case_ref: case.map(Into::into),
+            station_knew: None,
+            at: jiff::Timestamp::now(),
+        }
+    };
+    use crate::store::ExceptionKind;
+    b.store
+        .apply_push(crate::store::sync::PushOutcome {
+            synced: vec![pending[1].tx.id],
+            exceptions: vec![
+                exception(&pending[0], ExceptionKind::Rejected, "UNKNOWN_ITEM", None),
+                exception(
+                    &pending[1],
+                    ExceptionKind::Flagged,
+                    "LOT_HELD_CENTRALLY",
+                    Some("CASE-7"),
+                ),
+            ],
+            state: b.store.snapshot().unwrap().sync_state().unwrap(),
+        })
+        .await
+        .unwrap();
+    let (_, s) = b.get("/api/status").await;
+    assert_eq!(s["sync"]["exceptions"], 2, "{s}");
+    let (_, ex) = b.get("/api/exceptions").await;
+    let list = ex["sync_exceptions"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{ex}");
+    assert_eq!(list[0]["kind"], "rejected");
+    assert_eq!(list[0]["code"], "UNKNOWN_ITEM");
+    assert_eq!(list[0]["seq"], pending[0].tx.seq);
+    assert_eq!(list[1]["kind"], "flagged");
+    assert_eq!(list[1]["case_ref"], "CASE-7");
+}
+
+#[tokio::test]
 async fn metrics_are_rendered_in_prometheus_text() {
     let mut b = bench("").await;
     assert!(metrics::install().is_some());

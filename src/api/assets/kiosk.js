@@ -180,9 +180,11 @@ function showStatus(s) {
   const sync = $("sync");
   const y = s.sync || {};
   const word = y.online === true ? "online · " : y.online === false ? "OFFLINE · " : "";
-  sync.textContent = word + "outbox " + (y.outbox ?? "?");
-  sync.className = "pill " + (y.online === false ? "pill-bad" : y.online === true ? "pill-ok" : "pill-unknown");
-  sync.title = y.last_error ? "last error: " + y.last_error : y.last_sync ? "last sync " + y.last_sync : "no sync yet";
+  const ex = y.exceptions || 0;
+  sync.textContent = word + "outbox " + (y.outbox ?? "?") + (ex ? " · " + ex + " to resolve" : "");
+  sync.className = "pill " + (y.online === false ? "pill-bad" : ex ? "pill-warn" : y.online === true ? "pill-ok" : "pill-unknown");
+  sync.title = (y.last_error ? "last error: " + y.last_error : y.last_sync ? "last sync " + y.last_sync : "no sync yet")
+    + (ex ? "; " + ex + " transaction(s) rejected or flagged by the central server: see /api/exceptions, lotstation outbox" : "");
 
   const grid = $("mode-grid");
   if (!grid.children.length) {

@@ -20,6 +20,10 @@ const PORTAL_SOURCE: &str = "portal";
 impl StationTask {
     /// Feed one reader input to the engine and act on what it says.
     pub(super) async fn on_portal_input(&mut self, input: PortalInput) {
+        if let PortalInput::Read(r) = &input {
+            metrics::counter!("lotstation_llrp_tag_reads_total", "source" => r.reader.to_string())
+                .increment(1);
+        }
         let events = match self.portal.as_mut() {
             Some(p) => p.on_input(&input),
             None => return,
@@ -30,7 +34,22 @@ impl StationTask {
     /// Advance the engine's clock (closes cycles, departs tags).
     pub(super) async fn portal_tick(&mut self, now: Timestamp) {
         let events = match self.portal.as_mut() {
-            Some(p) => p.on_tick(now),
+            Some(p) => {
+                let d = p.dropped();
+                for (reason, n) in [
+                    ("unmapped", d.unmapped),
+                    ("below_rssi_floor", d.below_rssi_floor),
+                    ("unknown_epc", d.unknown_epc),
+                    ("filtered", d.filtered),
+                    ("static_tag", d.static_tag),
+                    ("stray", d.strays),
+                    ("evicted", d.evicted),
+                ] {
+                    metrics::counter!("lotstation_portal_dropped_total", "reason" => reason)
+                        .absolute(n);
+                }
+                p.on_tick(now)
+            }
             None => return,
         };
         self.on_portal_events(events).await;
@@ -79,6 +98,12 @@ impl StationTask {
                 return;
             }
         };
+        metrics::counter!(
+            "lotstation_portal_cycles_total",
+            "door" => plan.cycle.door.clone(),
+            "direction" => direction_name(plan.cycle.direction)
+        )
+        .increment(1);
         tracing::info!(
             door = %plan.cycle.door,
             direction = ?plan.cycle.direction,
@@ -97,13 +122,21 @@ impl StationTask {
     }
 }
 
+/// The `direction` label of a door cycle.
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+        Direction::Unknown => "unknown",
+    }
+}
+
 /// The operator's report of a door cycle.
 pub(crate) fn cycle_text(plan: &CyclePlan) -> String {
     let c = &plan.cycle;
     let dir = match c.direction {
-        Direction::Inbound => "inbound",
-        Direction::Outbound => "outbound",
         Direction::Unknown => "direction unknown",
+        d => direction_name(d),
     };
     let secs = c.ended.duration_since(c.started).as_secs_f64();
     let items = c.tags.len() - plan.pallets.len().min(c.tags.len());

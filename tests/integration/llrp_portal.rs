@@ -4,9 +4,8 @@
 //! an outbound one a shipment checked against the expected shipment, and a
 //! quarantined lot is refused at the door like at a scanning station.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -91,6 +90,10 @@ receive_location = "DOCK-IN"
 ship_location = "DOCK-OUT"
 shipment = "SH-1"
 
+[api]
+listen = "127.0.0.1:0"
+signers_path = "signers.json"
+
 [[portal.read_points]]
 name = "dock-1-outside"
 reader = "dock-1-reader"
@@ -126,22 +129,8 @@ async fn pallets_through_a_dock_door_become_receipts_and_a_checked_shipment_and_
     .await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &reader.address());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotstation"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let out = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let mut daemon = crate::kiosk_util::Daemon::start(&config);
+    let rx = std::mem::replace(&mut daemon.lines, mpsc::channel().1);
     let lines = tokio::task::spawn_blocking(move || {
         let mut lines = Vec::new();
         let mut deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -164,18 +153,35 @@ async fn pallets_through_a_dock_door_become_receipts_and_a_checked_shipment_and_
     })
     .await
     .unwrap();
+    // What the portal did, as Prometheus sees it.
+    let (code, metrics) = crate::kiosk_util::Http::new(&daemon.base, None)
+        .get("/metrics")
+        .await;
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
     let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &daemon.child.id().to_string()])
         .status();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let status = daemon.child.wait().unwrap();
     let text = lines.join("\n");
-    assert!(status.success(), "{text}\n{err}");
+    assert!(status.success(), "{text}");
+    assert_eq!(code, 200, "{metrics}");
+    let reads: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("lotstation_llrp_tag_reads_total{source=\"dock-1-reader\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no tag read count in {metrics}"));
+    // 7 tags, 3 reads on each of the two antennas.
+    assert_eq!(reads, 7 * 6, "{metrics}");
+    for cycle in [
+        "lotstation_portal_cycles_total{door=\"dock-1\",direction=\"inbound\"} 1",
+        "lotstation_portal_cycles_total{door=\"dock-1\",direction=\"outbound\"} 2",
+    ] {
+        assert!(metrics.contains(cycle), "{cycle} in {metrics}");
+    }
     // The inbound passage: reported with its pallet, then one receipt per lot.
     assert!(
         text.contains("PORTAL dock-1: inbound (100% confidence), 4 tags"),
-        "{text}\n{err}"
+        "{text}"
     );
     assert!(text.contains("pallet SSCC 106141412345678908"), "{text}");
     let receipts: Vec<&String> = lines

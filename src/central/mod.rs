@@ -13,6 +13,7 @@
 //!   logs, the lots' central status history.
 //! - [`http`]: the axum routes.
 //! - [`faults`]: fault switches for tests (all off by default).
+//! - [`tls`]: HTTPS (rustls), optionally requiring client certificates.
 //!
 //! Admin operations (hold, release, recall, import) work on the data
 //! directory while the server is stopped ([`CentralDb`]), or through a
@@ -21,6 +22,7 @@
 pub mod db;
 pub mod faults;
 pub mod http;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 
 pub use db::{CentralDb, CentralError};
 pub use faults::Faults;
+pub use tls::TlsFiles;
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -46,6 +49,8 @@ pub struct CentralOptions {
     pub retain_changes: Option<u64>,
     /// Fault switches in force at start.
     pub faults: Faults,
+    /// Serve HTTPS with these files; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Why the server could not run.
@@ -69,6 +74,9 @@ pub enum ServeError {
         "refusing to serve the admin endpoints without a token on {0}, which is not a loopback address; pass --admin-token-file"
     )]
     OpenAdmin(SocketAddr),
+    /// The TLS material.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// The runtime or the server failed.
     #[error("the central server failed: {0}")]
     Io(#[from] std::io::Error),
@@ -126,6 +134,7 @@ pub fn run(options: CentralOptions, ready: impl FnOnce(SocketAddr)) -> Result<()
         dir: options.data.clone(),
         source,
     })?;
+    let tls = options.tls.as_ref().map(tls::server_config).transpose()?;
     let db = Arc::new(CentralDb::open(&options.data, options.retain_changes)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -153,32 +162,44 @@ pub fn run(options: CentralOptions, ready: impl FnOnce(SocketAddr)) -> Result<()
             tokens: options.tokens,
             admin_token: options.admin_token,
         });
-        tracing::info!(%addr, data = %options.data.display(), "central server listening");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, scheme, client_certificates = options.tls.as_ref().is_some_and(|t| t.client_ca.is_some()), data = %options.data.display(), "central server listening");
         ready(addr);
-        axum::serve(listener, http::router(app))
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = sigterm.recv() => {}
-                    _ = sigint.recv() => {}
-                }
-                tracing::info!("central server stopping");
-            })
-            .await?;
+        let router = http::router(app);
+        let stop = async move {
+            tokio::select! {
+                _ = sigterm.recv() => {}
+                _ = sigint.recv() => {}
+            }
+            tracing::info!("central server stopping");
+        };
+        match tls {
+            None => axum::serve(listener, router).with_graceful_shutdown(stop).await?,
+            Some(config) => {
+                axum::serve(tls::TlsListener::new(listener, config)?, router)
+                    .with_graceful_shutdown(stop)
+                    .await?;
+            }
+        }
         Ok(())
     })
 }
 
-/// Send one admin request to a running server (`method` `POST` or `PUT`)
-/// and return the answer's body, or the server's error text.
+/// Send one admin request (a POST) to a running server, over HTTPS with
+/// `tls` when `server` is an https:// URL, and return the answer's body, or
+/// the server's error text.
 pub async fn admin_request(
     server: &str,
     path: &str,
     token: Option<&str>,
+    tls: &crate::sync::client::ClientTls,
     body: Vec<u8>,
 ) -> Result<serde_json::Value, String> {
     let url = format!("{}{path}", server.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
+    let builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
+    let client = tls
+        .apply(builder)
+        .map_err(|e| e.to_string())?
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
     let mut req = client
@@ -191,7 +212,16 @@ pub async fn admin_request(
     let resp = req
         .send()
         .await
-        .map_err(|e| format!("{url}: {}", e.without_url()))?;
+        .map_err(|e| {
+            use crate::sync::client::TlsProblem;
+            let hint = match TlsProblem::of(&e) {
+                Some(TlsProblem::ServerCertificate) => "; the server's certificate is not trusted: give --ca-bundle with the CA that signed it",
+                Some(TlsProblem::ClientCertificateRequired) => "; the server requires a client certificate: give --client-cert and --client-key",
+                Some(TlsProblem::ClientCertificateRefused) => "; the server refused the client certificate: it must be signed by a CA in the server's --client-ca",
+                _ => "",
+            };
+            format!("{url}: {}{hint}", crate::sync::client::describe(&e))
+        })?;
     let status = resp.status();
     let bytes = resp
         .bytes()

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use lotstation::central::{self, CentralDb, CentralOptions, Faults};
 use lotstation::model::LotStatus;
 use lotstation::store::import;
+use lotstation::sync::client::ClientTls;
 use lotstation::sync::protocol::LotStatusData;
 use lotstation::telemetry;
 
@@ -28,6 +29,14 @@ use super::{EXIT_FAILURE, EXIT_REJECTED, out};
 /// change log per lane. It is the reference for integrators, the server for
 /// trials and single-site pilots, and the one the tests use; it is not a
 /// replacement for the plant's ERP.
+///
+/// With --tls-cert and --tls-key it serves HTTPS (rustls); with --client-ca
+/// as well, every client must present a certificate that chains to that CA
+/// (stations: sync.client_cert and sync.client_key).
+///
+///   lotstation central --listen 0.0.0.0:8700 --data /var/lib/lotstation-central \
+///       --tls-cert central.crt --tls-key central.key --client-ca stations-ca.pem \
+///       --station-tokens tokens.toml --admin-token-file admin-token
 ///
 /// Once listening it prints `listening on ADDR` on standard output.
 /// Admin commands (hold, release, recall, import) work on --data while the
@@ -57,6 +66,19 @@ struct ServeArgs {
     /// token, which is allowed on a loopback address only.
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (the server's own
+    /// certificate first; its names must match the host in the stations'
+    /// sync.central_url). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require a TLS client certificate that chains to a CA in this PEM
+    /// bundle from every client (stations and admin commands alike). Needs
+    /// --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
     /// Keep at most N changes per lane; stations behind that download a
     /// snapshot instead.
     #[arg(long, value_name = "N")]
@@ -102,6 +124,31 @@ struct Target {
     /// File holding the admin token (for --server).
     #[arg(long, value_name = "FILE", requires = "server")]
     admin_token_file: Option<PathBuf>,
+    /// PEM bundle of the CAs to trust for an https:// --server instead of
+    /// the system's roots.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    ca_bundle: Option<PathBuf>,
+    /// PEM client certificate, for a server started with --client-ca.
+    /// Needs --client-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "server",
+        requires = "client_key"
+    )]
+    client_cert: Option<PathBuf>,
+    /// The PEM private key of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    client_key: Option<PathBuf>,
+}
+
+impl Target {
+    fn tls(&self) -> ClientTls {
+        ClientTls {
+            ca_bundle: self.ca_bundle.clone(),
+            identity: self.client_cert.clone().zip(self.client_key.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +215,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         admin_token,
         retain_changes: args.retain_changes,
         faults,
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(central::TlsFiles {
+                cert,
+                key,
+                client_ca: args.client_ca,
+            }),
+            _ => None,
+        },
     };
     let result = central::run(options, |addr| {
         let mut o = std::io::stdout().lock();
@@ -197,16 +252,23 @@ fn open(dir: &Path) -> anyhow::Result<CentralDb> {
 }
 
 fn admin(
+    target: &Target,
     server: &str,
     path: &str,
-    token: Option<&str>,
     body: Vec<u8>,
 ) -> anyhow::Result<serde_json::Value> {
+    let token = token(target)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(central::admin_request(server, path, token, body))
-        .map_err(anyhow::Error::msg)
+    rt.block_on(central::admin_request(
+        server,
+        path,
+        token.as_deref(),
+        &target.tls(),
+        body,
+    ))
+    .map_err(anyhow::Error::msg)
 }
 
 fn status(args: StatusArgs, status: LotStatus) -> anyhow::Result<ExitCode> {
@@ -221,9 +283,9 @@ fn status(args: StatusArgs, status: LotStatus) -> anyhow::Result<ExitCode> {
     let cursor = match (&args.target.server, &args.target.data) {
         (Some(server), _) => {
             let v = admin(
+                &args.target,
                 server,
                 "/v1/admin/lot-status",
-                token(&args.target)?.as_deref(),
                 serde_json::to_vec(&data)?,
             )?;
             v.get("cursor")
@@ -263,11 +325,10 @@ fn import_files(args: ImportArgs) -> anyhow::Result<ExitCode> {
     }
     let (n, cursor) = match (&args.target.server, &args.target.data) {
         (Some(server), _) => {
-            let t = token(&args.target)?;
             let mut n = 0;
             let mut cursor = 0;
             for text in texts {
-                let v = admin(server, "/v1/admin/master-data", t.as_deref(), text)?;
+                let v = admin(&args.target, server, "/v1/admin/master-data", text)?;
                 n += v
                     .get("changes")
                     .and_then(serde_json::Value::as_u64)

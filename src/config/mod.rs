@@ -106,8 +106,8 @@ pub struct RawConfig {
 pub struct RawSync {
     /// Base URL of the central server.
     pub central_url: Spanned<String>,
-    /// Bearer token, inline.
-    pub token: Option<Spanned<String>>,
+    /// Bearer token, inline (its `Debug` does not show it).
+    pub token: Option<Spanned<Secret>>,
     /// File holding the bearer token.
     pub token_file: Option<Spanned<String>>,
     /// Push interval when nothing wakes the task, in ms.
@@ -373,8 +373,9 @@ pub struct RawLog {
 pub struct RawApi {
     /// `IP:PORT` the local API and kiosk page listen on; `""` turns them off.
     pub listen: Option<Spanned<String>>,
-    /// Bearer token required on every request (needed off loopback).
-    pub token: Option<Spanned<String>>,
+    /// Bearer token required on every request (needed off loopback; its
+    /// `Debug` does not show it).
+    pub token: Option<Spanned<Secret>>,
     /// File of supervisors' electronic-signature records.
     pub signers_path: Option<Spanned<String>>,
 }
@@ -420,8 +421,10 @@ pub struct Config {
     pub trace_llrp: Option<PathBuf>,
 }
 
-/// A secret (a bearer token): never printed, also not by `{:?}`.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret (a bearer token): never printed, also not by `{:?}`, from the
+/// raw config on.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {
@@ -2070,9 +2073,9 @@ impl Check<'_> {
                 TokenSource::None
             }
             (Some(t), None) => {
-                let v = t.get_ref();
+                let v = t.get_ref().expose();
                 if (1..=4096).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) {
-                    TokenSource::Inline(Secret::new(v.clone()))
+                    TokenSource::Inline(Secret::new(v.to_owned()))
                 } else {
                     // The value itself is never repeated in the message.
                     self.error(
@@ -2232,10 +2235,10 @@ impl Check<'_> {
 impl Check<'_> {
     fn api(&mut self, raw: &RawApi, dir: &Path) -> ApiConfig {
         let token = raw.token.as_ref().and_then(|t| {
-            let text = t.get_ref();
+            let text = t.get_ref().expose();
             let len = text.chars().count();
             if defaults::API_TOKEN_LEN.contains(&len) && text.bytes().all(|b| b.is_ascii_graphic()) {
-                Some(ApiToken(text.clone()))
+                Some(ApiToken(text.to_owned()))
             } else {
                 // The token itself is never echoed into an error.
                 self.error(

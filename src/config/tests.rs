@@ -265,6 +265,39 @@ fn sync_keys_are_checked_and_the_token_never_appears_in_errors() {
 }
 
 #[test]
+fn debug_of_the_raw_and_the_validated_config_never_shows_a_token() {
+    let sync_token = "tok-SYNC-5e1f0c4b9d7a2e83";
+    let api_token = "tok-API-0123456789abcdef";
+    let text = format!(
+        "{BASE}[api]\nlisten = \"127.0.0.1:0\"\ntoken = \"{api_token}\"\n[sync]\ncentral_url = \"https://central.example.com\"\ntoken = \"{sync_token}\"\n"
+    );
+    let raw: RawConfig = toml::from_str(&text).unwrap();
+    let c = load(&text).unwrap();
+    let sync = c.sync.clone().unwrap();
+    for shown in [
+        format!("{raw:?}"),
+        format!("{raw:#?}"),
+        format!("{c:?}"),
+        format!("{c:#?}"),
+        format!("{sync:?}"),
+    ] {
+        assert!(!shown.contains(sync_token), "{shown}");
+        assert!(!shown.contains(api_token), "{shown}");
+        assert!(!shown.contains("tok-"), "{shown}");
+    }
+    // The tokens are still there for the wire.
+    assert!(matches!(&sync.token, TokenSource::Inline(t) if t.expose() == sync_token));
+    assert_eq!(c.api.token.as_ref().map(ApiToken::expose), Some(api_token));
+    // A token file is named by its path; its content is read by sync only.
+    let c =
+        ok("[sync]\ncentral_url = \"https://central.example.com\"\ntoken_file = \"sync-token\"\n");
+    assert_eq!(
+        c.sync.unwrap().token,
+        TokenSource::File(PathBuf::from("/etc/lotstation/sync-token"))
+    );
+}
+
+#[test]
 fn default_file_source_examples_are_valid_when_uncommented() {
     let start = DEFAULT_CONFIG.find("# [[sources]]\n").unwrap();
     let end = DEFAULT_CONFIG[start..].find("\n\n").unwrap() + start;

@@ -681,24 +681,7 @@ impl StationTask {
         now: Timestamp,
     ) -> Option<String> {
         let sync = self.config.sync.as_ref()?;
-        let budget = sync.staleness_budget?;
-        if !sync.staleness_moves.contains(&mv.kind) {
-            return None;
-        }
-        let last = state.and_then(|s| s.last_status_pull);
-        let age = last.map(|t| now.duration_since(t).unsigned_abs());
-        if age.is_some_and(|a| a <= budget) {
-            return None;
-        }
-        let since = match last {
-            Some(t) => format!("for {}", crate::sync::fmt_age(now, t)),
-            None => "ever".to_owned(),
-        };
-        Some(format!(
-            "Holds and recalls not synced {since} (budget {}): a supervisor must confirm this {}",
-            crate::sync::fmt_secs(budget.as_secs()),
-            mv.kind.as_str()
-        ))
+        staleness_refusal(sync, mv.kind, state.and_then(|s| s.last_status_pull), now)
     }
 
     /// Commit a judged move (accepted, or refused and overridden) and print
@@ -754,10 +737,142 @@ impl StationTask {
     }
 }
 
+/// The operator text when a move of `kind` needs a supervisor because the
+/// status lane (holds, releases, recalls) was last pulled at
+/// `last_status_pull` (or never) and that is longer ago than the staleness
+/// budget; `None` when there is no budget, `kind` is not one of
+/// `staleness_moves`, or the lane is fresh enough.
+pub(crate) fn staleness_refusal(
+    sync: &crate::config::SyncConfig,
+    kind: crate::model::MoveKind,
+    last_status_pull: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<String> {
+    let budget = sync.staleness_budget?;
+    if !sync.staleness_moves.contains(&kind) {
+        return None;
+    }
+    // A pull stamped further in the future than the budget (the clock was
+    // set back) does not count as fresh: the station cannot tell its age.
+    let age = last_status_pull.map(|t| now.duration_since(t));
+    if age.is_some_and(|a| a.unsigned_abs() <= budget) {
+        return None;
+    }
+    let since = match (last_status_pull, age) {
+        (Some(t), Some(a)) if a.as_secs() >= 0 => format!("for {}", crate::sync::fmt_age(now, t)),
+        (Some(t), _) => format!(
+            "since {t} (the station's clock is {} behind that)",
+            crate::sync::fmt_age(t, now)
+        ),
+        (None, _) => "ever".to_owned(),
+    };
+    Some(format!(
+        "Holds and recalls not synced {since} (budget {}): a supervisor must confirm this {}",
+        crate::sync::fmt_secs(budget.as_secs()),
+        kind.as_str()
+    ))
+}
+
 /// The next portal input; pending forever when there is no portal.
 async fn recv(portal: &mut Option<mpsc::Receiver<PortalInput>>) -> Option<PortalInput> {
     match portal {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MoveKind;
+
+    fn sync(budget_secs: Option<u64>, moves: &[MoveKind]) -> crate::config::SyncConfig {
+        let mut text =
+            "[station]\nid = \"s1\"\n[sync]\ncentral_url = \"https://central.example.com\"\n"
+                .to_owned();
+        if let Some(b) = budget_secs {
+            text.push_str(&format!("staleness_budget_secs = {b}\n"));
+        }
+        let list: Vec<String> = moves.iter().map(|m| format!("{:?}", m.as_str())).collect();
+        text.push_str(&format!("staleness_moves = [{}]\n", list.join(", ")));
+        match Config::from_str(&text, "/etc/lotstation/test.toml") {
+            Ok(c) => c.sync.unwrap_or_else(|| unreachable!("[sync] is set")),
+            Err(e) => unreachable!("valid config expected: {e}"),
+        }
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap_or_else(|e| unreachable!("{s}: {e}"))
+    }
+
+    #[test]
+    fn a_listed_move_needs_a_supervisor_when_the_status_lane_is_older_than_the_budget_or_never_pulled()
+     {
+        let now = at("2026-03-14T12:00:00Z");
+        let c = sync(Some(4 * 3600), &[MoveKind::Ship]);
+        // Never pulled.
+        assert_eq!(
+            staleness_refusal(&c, MoveKind::Ship, None, now).as_deref(),
+            Some(
+                "Holds and recalls not synced ever (budget 4h 0m): a supervisor must confirm this ship"
+            )
+        );
+        // Pulled long ago.
+        assert_eq!(
+            staleness_refusal(&c, MoveKind::Ship, Some(at("2026-03-13T06:30:00Z")), now).as_deref(),
+            Some(
+                "Holds and recalls not synced for 1d 5h (budget 4h 0m): a supervisor must confirm this ship"
+            )
+        );
+        assert!(
+            staleness_refusal(&c, MoveKind::Ship, Some(at("2026-03-14T07:59:59Z")), now)
+                .is_some_and(|t| t.contains("for 4h 0m"))
+        );
+        // Within the budget, to the second.
+        for fresh in [
+            "2026-03-14T08:00:00Z",
+            "2026-03-14T11:59:00Z",
+            "2026-03-14T12:00:00Z",
+        ] {
+            assert_eq!(
+                staleness_refusal(&c, MoveKind::Ship, Some(at(fresh)), now),
+                None,
+                "{fresh}"
+            );
+        }
+        // Moves not listed are never held up, however old the lane.
+        for kind in [
+            MoveKind::Receive,
+            MoveKind::Issue,
+            MoveKind::Move,
+            MoveKind::Produce,
+        ] {
+            assert_eq!(staleness_refusal(&c, kind, None, now), None, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_budget_nothing_needs_a_supervisor_and_a_pull_stamped_ahead_of_the_clock_is_not_fresh()
+     {
+        let now = at("2026-03-14T12:00:00Z");
+        let none = sync(None, &[MoveKind::Ship]);
+        assert_eq!(staleness_refusal(&none, MoveKind::Ship, None, now), None);
+        let c = sync(Some(3600), &[MoveKind::Ship, MoveKind::Issue]);
+        assert!(
+            staleness_refusal(&c, MoveKind::Issue, None, now)
+                .is_some_and(|t| t.ends_with("confirm this issue"))
+        );
+        // A clock set back by less than the budget: still fresh.
+        assert_eq!(
+            staleness_refusal(&c, MoveKind::Ship, Some(at("2026-03-14T12:30:00Z")), now),
+            None
+        );
+        // By more: the age cannot be told; a supervisor decides.
+        assert_eq!(
+            staleness_refusal(&c, MoveKind::Ship, Some(at("2026-03-14T17:00:00Z")), now).as_deref(),
+            Some(
+                "Holds and recalls not synced since 2026-03-14T17:00:00Z (the station's clock is 5h 0m behind that) (budget 1h 0m): a supervisor must confirm this ship"
+            )
+        );
     }
 }

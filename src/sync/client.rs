@@ -67,6 +67,56 @@ pub enum ClientError {
     Build(String),
 }
 
+/// TLS settings of a client of the central server: the CAs to trust
+/// instead of the system's roots, and a client certificate with its key
+/// (PEM files).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientTls {
+    /// PEM bundle of the CAs to trust; `None`: the system's roots.
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// PEM client certificate and private key.
+    pub identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl ClientTls {
+    /// `b` with these settings (reads the files now).
+    pub fn apply(
+        &self,
+        mut b: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, ClientError> {
+        if let Some(p) = &self.ca_bundle {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&read("the CA bundle", p)?).map_err(|e| {
+                    ClientError::Tls {
+                        what: "sync.ca_bundle",
+                        path: p.clone(),
+                        detail: format!("not a PEM certificate bundle: {e}"),
+                    }
+                })?;
+            if certs.is_empty() {
+                return Err(ClientError::Tls {
+                    what: "sync.ca_bundle",
+                    path: p.clone(),
+                    detail: "holds no certificate".to_owned(),
+                });
+            }
+            b = b.tls_certs_only(certs);
+        }
+        if let Some((cert, key)) = &self.identity {
+            let mut pem = read("the client certificate", cert)?;
+            pem.push(b'\n');
+            pem.extend(read("the client key", key)?);
+            let id = reqwest::Identity::from_pem(&pem).map_err(|e| ClientError::Tls {
+                what: "sync.client_cert",
+                path: cert.clone(),
+                detail: format!("not a usable PEM certificate and key: {e}"),
+            })?;
+            b = b.identity(id);
+        }
+        Ok(b)
+    }
+}
+
 /// The central server, as one station talks to it.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -105,36 +155,15 @@ impl Client {
             .connect_timeout(c.request_timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("lotstation/", env!("CARGO_PKG_VERSION")));
-        if let Some(p) = &c.ca_bundle {
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&read("the CA bundle", p)?).map_err(|e| {
-                    ClientError::Tls {
-                        what: "sync.ca_bundle",
-                        path: p.clone(),
-                        detail: format!("not a PEM certificate bundle: {e}"),
-                    }
-                })?;
-            if certs.is_empty() {
-                return Err(ClientError::Tls {
-                    what: "sync.ca_bundle",
-                    path: p.clone(),
-                    detail: "holds no certificate".to_owned(),
-                });
-            }
-            b = b.tls_certs_only(certs);
+        b = ClientTls {
+            ca_bundle: c.ca_bundle.clone(),
+            identity: c.client_identity.clone(),
         }
-        if let Some((cert, key)) = &c.client_identity {
-            let mut pem = read("the client certificate", cert)?;
-            pem.push(b'\n');
-            pem.extend(read("the client key", key)?);
-            let id = reqwest::Identity::from_pem(&pem).map_err(|e| ClientError::Tls {
-                what: "sync.client_cert",
-                path: cert.clone(),
-                detail: format!("not a usable PEM certificate and key: {e}"),
-            })?;
-            b = b.identity(id);
-        }
+        .apply(b)?;
         let http = b.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        if token.is_some() && !tls_or_loopback(&c.central_url) {
+            tracing::warn!(central = %c.central_url, "the bearer token goes to a host other than this machine over plain http://, readable by anyone on the path; use https://");
+        }
         Ok(Client {
             http,
             base: c.central_url.clone(),
@@ -174,7 +203,19 @@ impl Client {
             Ok(r) => r,
             Err(e) => {
                 let ex = transport(&e);
-                return Err(fail(ex, format!("{url}: {}", describe(&e))));
+                let described = describe(&e);
+                let hint = match TlsProblem::of(&e) {
+                    Some(p) => format!("; {}", p.station_hint()),
+                    // hyper's words for an answer that is not HTTP, as a TLS
+                    // server's alert is.
+                    None if url.starts_with("http://")
+                        && described.contains("invalid HTTP version") =>
+                    {
+                        "; the server does not answer in plain HTTP: if it serves HTTPS, write https:// in sync.central_url".to_owned()
+                    }
+                    None => String::new(),
+                };
+                return Err(fail(ex, format!("{url}: {described}{hint}")));
             }
         };
         let status = resp.status().as_u16();
@@ -392,6 +433,23 @@ impl Client {
     }
 }
 
+/// True for an https:// URL or one whose host is this machine.
+fn tls_or_loopback(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    if u.scheme() == "https" {
+        return true;
+    }
+    let host = u.host_str().unwrap_or("");
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Percent-encode a query value (everything but unreserved characters).
 fn percent(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -403,6 +461,88 @@ fn percent(s: &str) -> String {
         }
     }
     out
+}
+
+/// A TLS problem behind a failed request, told apart so that a person gets
+/// the setting to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The server's certificate was not accepted (its CA is not trusted,
+    /// it expired, it does not name the host).
+    ServerCertificate,
+    /// The server requires a client certificate and got none.
+    ClientCertificateRequired,
+    /// The server refused the client certificate presented.
+    ClientCertificateRefused,
+}
+
+impl TlsProblem {
+    /// The problem behind `e`, found anywhere in its chain of causes.
+    pub fn of(e: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
+        // tokio-rustls hands rustls errors up inside an io::Error (perhaps
+        // wrapped in another), whose `source` skips the error it wraps: look
+        // into both. The chain is short; the bound only guards a cycle.
+        let mut todo: Vec<&(dyn std::error::Error + 'static)> = vec![e];
+        let mut seen = 0;
+        while let Some(err) = todo.pop() {
+            seen += 1;
+            if seen > 64 {
+                break;
+            }
+            if let Some(p) = err
+                .downcast_ref::<rustls::Error>()
+                .and_then(Self::from_rustls)
+            {
+                return Some(p);
+            }
+            if let Some(inner) = err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                todo.push(inner);
+            }
+            if let Some(next) = err.source() {
+                todo.push(next);
+            }
+        }
+        None
+    }
+
+    fn from_rustls(e: &rustls::Error) -> Option<TlsProblem> {
+        use rustls::AlertDescription as A;
+        match e {
+            rustls::Error::InvalidCertificate(_) => Some(TlsProblem::ServerCertificate),
+            rustls::Error::AlertReceived(A::CertificateRequired) => {
+                Some(TlsProblem::ClientCertificateRequired)
+            }
+            rustls::Error::AlertReceived(
+                A::BadCertificate
+                | A::UnsupportedCertificate
+                | A::CertificateRevoked
+                | A::CertificateExpired
+                | A::CertificateUnknown
+                | A::UnknownCA
+                | A::AccessDenied,
+            ) => Some(TlsProblem::ClientCertificateRefused),
+            _ => None,
+        }
+    }
+
+    /// What to do, for a station (names the `[sync]` keys).
+    pub fn station_hint(self) -> &'static str {
+        match self {
+            TlsProblem::ServerCertificate => {
+                "the central server's certificate is not trusted: set sync.ca_bundle to the PEM file of the CA that signed it (or add that CA to the system's roots), and check that the certificate names the host of sync.central_url and is valid now"
+            }
+            TlsProblem::ClientCertificateRequired => {
+                "the central server requires a client certificate: set sync.client_cert and sync.client_key to the station's certificate and key"
+            }
+            TlsProblem::ClientCertificateRefused => {
+                "the central server refused the client certificate in sync.client_cert: it must be signed by a CA the server trusts and be valid now"
+            }
+        }
+    }
 }
 
 fn transport(e: &reqwest::Error) -> Exchange<'static> {
@@ -417,7 +557,7 @@ fn transport(e: &reqwest::Error) -> Exchange<'static> {
 
 /// A reqwest error for a person: its chain of causes, without the URL (the
 /// caller names it).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut s = if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
@@ -432,4 +572,49 @@ fn describe(e: &reqwest::Error) -> String {
         source = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_only_quiet_for_this_machine() {
+        for ok in [
+            "https://central.example.com",
+            "http://127.0.0.1:8700",
+            "http://127.8.0.1",
+            "http://localhost:8700",
+            "http://[::1]:8700",
+        ] {
+            assert!(tls_or_loopback(ok), "{ok}");
+        }
+        for plain in [
+            "http://central.example.com",
+            "http://10.0.0.5:8700",
+            "http://[fe80::1]:8700",
+            "not a url",
+        ] {
+            assert!(!tls_or_loopback(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn debug_of_a_client_does_not_show_its_token() {
+        let text = "[station]\nid = \"s1\"\n[sync]\ncentral_url = \"https://central.example.com\"\ntoken = \"tok-CLIENT-31c9e07d5a\"\n";
+        let config = match crate::config::Config::from_str(text, "/etc/lotstation/test.toml") {
+            Ok(c) => c,
+            Err(e) => unreachable!("{e}"),
+        };
+        let Some(sync) = config.sync else {
+            unreachable!("[sync] is set")
+        };
+        let client = match Client::new("s1", &sync) {
+            Ok(c) => c,
+            Err(e) => unreachable!("{e}"),
+        };
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("tok-"), "{shown}");
+        assert!(shown.contains("Secret(***)"), "{shown}");
+    }
 }

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
@@ -14,6 +15,9 @@ pub fn bin() -> &'static str {
 pub struct Central {
     pub child: Child,
     pub url: String,
+    /// Standard error, when captured ([`Central::start_logged`]).
+    errs: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Central {
@@ -26,21 +30,43 @@ impl Drop for Central {
 impl Central {
     /// Start on `listen` (e.g. `127.0.0.1:0`) with `data` and extra args.
     pub fn start(listen: &str, data: &Path, extra: &[&str]) -> Central {
-        let mut child = Command::new(bin())
-            .args([
-                "central",
-                "--listen",
-                listen,
-                "--data",
-                data.to_str().unwrap(),
-                "--log",
-                "warn",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start lotstation central");
+        Central::spawn(listen, data, extra, None)
+    }
+
+    /// Like [`Central::start`], logging with the filter `rust_log`, its
+    /// standard error captured.
+    pub fn start_logged(listen: &str, data: &Path, extra: &[&str], rust_log: &str) -> Central {
+        Central::spawn(listen, data, extra, Some(rust_log))
+    }
+
+    fn spawn(listen: &str, data: &Path, extra: &[&str], rust_log: Option<&str>) -> Central {
+        let mut cmd = Command::new(bin());
+        cmd.args([
+            "central",
+            "--listen",
+            listen,
+            "--data",
+            data.to_str().unwrap(),
+            "--log",
+            "warn",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+        if let Some(filter) = rust_log {
+            cmd.env("RUST_LOG", filter).stderr(Stdio::piped());
+        }
+        let mut child = cmd.spawn().expect("start lotstation central");
+        let errs = Arc::new(Mutex::new(Vec::new()));
+        let reader = child.stderr.take().map(|e| {
+            let sink = errs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(e).lines() {
+                    let Ok(line) = line else { break };
+                    sink.lock().unwrap().push(line);
+                }
+            })
+        });
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -52,7 +78,19 @@ impl Central {
         Central {
             child,
             url: format!("http://{addr}"),
+            errs,
+            reader,
         }
+    }
+
+    /// Stop it (SIGKILL), wait, and return its captured standard error.
+    pub fn stop_output(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        self.errs.lock().unwrap().clone()
     }
 
     /// Stop it (SIGKILL) and wait.

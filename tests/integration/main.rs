@@ -35,5 +35,7 @@ mod sd_notify;
 mod serial_fixtures;
 mod serial_pty;
 mod sync;
+mod sync_auth;
+mod sync_staleness;
 mod usb_hid_reports;
 mod usb_hid_source;

@@ -12,15 +12,15 @@ use std::time::Duration;
 
 use crate::central_util::{Central, JsonValue, bin, free_port, runtime, sent, wait_until};
 
-const HONEY: &str = "09506000134376";
+pub(crate) const HONEY: &str = "09506000134376";
 /// A complete supplier label: receiving it again and again is accepted
 /// (with a warning) each time.
-const RECEIPT: &str = "]C10109506000134376172812311028-0912\x1d3103020000";
+pub(crate) const RECEIPT: &str = "]C10109506000134376172812311028-0912\x1d3103020000";
 /// A lot label of the released honey lot 28-0301, 1 kg.
-const HONEY_LOT: &str = "]C1010950600013437610HON-7\x1d3103001000";
-const LONG: Duration = Duration::from_secs(120);
+pub(crate) const HONEY_LOT: &str = "]C1010950600013437610HON-7\x1d3103001000";
+pub(crate) const LONG: Duration = Duration::from_secs(120);
 
-fn master(dir: &Path) -> PathBuf {
+pub(crate) fn master(dir: &Path) -> PathBuf {
     let p = dir.join("master.json");
     std::fs::write(
         &p,
@@ -42,7 +42,7 @@ fn master(dir: &Path) -> PathBuf {
 }
 
 /// A stdin station syncing with `url`; `extra` is appended to `[sync]`.
-fn config(dir: &Path, id: &str, mode: &str, url: &str, extra: &str) -> PathBuf {
+pub(crate) fn config(dir: &Path, id: &str, mode: &str, url: &str, extra: &str) -> PathBuf {
     let text = format!(
         r#"
 [station]
@@ -90,50 +90,87 @@ backoff_max_ms = 400
 }
 
 /// A running `lotstation run` fed on stdin, its output lines collected.
-struct Station {
+pub(crate) struct Station {
     child: Child,
-    stdin: Option<ChildStdin>,
+    pub(crate) stdin: Option<ChildStdin>,
     lines: Arc<Mutex<Vec<String>>>,
+    /// Standard error, when captured ([`Station::start_captured`]).
+    errs: Arc<Mutex<Vec<String>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Collect the lines of `from` into a shared list.
+fn collect(
+    from: impl std::io::Read + Send + 'static,
+    readers: &mut Vec<std::thread::JoinHandle<()>>,
+) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    readers.push(std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            sink.lock().unwrap().push(line);
+        }
+    }));
+    lines
 }
 
 impl Station {
-    fn start(config: &Path) -> Station {
+    pub(crate) fn start(config: &Path) -> Station {
+        Station::spawn(config, &[], false)
+    }
+
+    /// Start with extra environment variables, standard error captured.
+    pub(crate) fn start_captured(config: &Path, env: &[(&str, &str)]) -> Station {
+        Station::spawn(config, env, true)
+    }
+
+    fn spawn(config: &Path, env: &[(&str, &str)], capture: bool) -> Station {
         let mut child = Command::new(bin())
             .args(["run", "--config", config.to_str().unwrap()])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("start lotstation run");
-        let stdout = child.stdout.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let mut readers = Vec::new();
+        let lines = collect(child.stdout.take().unwrap(), &mut readers);
+        let errs = match child.stderr.take() {
+            Some(e) => collect(e, &mut readers),
+            None => Arc::default(),
+        };
         Station {
             stdin: child.stdin.take(),
             child,
             lines,
+            errs,
+            readers,
         }
     }
 
-    fn scan(&mut self, text: &str) {
+    /// Captured standard error so far.
+    pub(crate) fn errs(&self) -> Vec<String> {
+        self.errs.lock().unwrap().clone()
+    }
+
+    pub(crate) fn scan(&mut self, text: &str) {
         let stdin = self.stdin.as_mut().unwrap();
         stdin.write_all(text.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
     }
 
-    fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }
 
     /// (seq, id) of every recorded move, in order.
-    fn acked(&self) -> Vec<(u64, String)> {
+    pub(crate) fn acked(&self) -> Vec<(u64, String)> {
         self.lines()
             .iter()
             .filter(|l| l.starts_with("ACCEPTED") || l.starts_with("WARNING"))
@@ -147,7 +184,7 @@ impl Station {
             .collect()
     }
 
-    fn count(&self, prefix: &str) -> usize {
+    pub(crate) fn count(&self, prefix: &str) -> usize {
         self.lines()
             .iter()
             .filter(|l| l.starts_with(prefix))
@@ -155,20 +192,34 @@ impl Station {
     }
 
     /// Close stdin and wait for a clean stop.
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "the station did not stop cleanly");
+    pub(crate) fn finish(self) {
+        self.finish_output();
     }
 
-    fn kill(mut self) {
+    /// Close stdin, wait for a clean stop and return everything it wrote:
+    /// (standard output, standard error if captured).
+    pub(crate) fn finish_output(mut self) -> (Vec<String>, Vec<String>) {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        for r in self.readers.drain(..) {
+            r.join().unwrap();
+        }
+        assert!(
+            status.success(),
+            "the station did not stop cleanly: {:#?}",
+            self.errs()
+        );
+        (self.lines(), self.errs())
+    }
+
+    pub(crate) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 }
 
 /// The central holds exactly `acked`, once each, in station order.
-fn assert_central_holds(url: &str, station: &str, acked: &[(u64, String)]) {
+pub(crate) fn assert_central_holds(url: &str, station: &str, acked: &[(u64, String)]) {
     let got = sent(url, station);
     let got: Vec<(u64, String)> = got
         .iter()
@@ -199,7 +250,7 @@ fn central_count(url: &str, station: &str) -> usize {
     sent(url, station).len()
 }
 
-fn outbox(config_store: &Path) -> serde_json::Value {
+pub(crate) fn outbox(config_store: &Path) -> serde_json::Value {
     let o = Command::new(bin())
         .args([
             "outbox",
@@ -225,7 +276,7 @@ fn set_faults(url: &str, faults: serde_json::Value) {
     });
 }
 
-fn feed(station: &mut Station, n: usize, label: &str) {
+pub(crate) fn feed(station: &mut Station, n: usize, label: &str) {
     let before = station.acked().len();
     for _ in 0..n {
         station.scan(label);

@@ -3,7 +3,7 @@
 //!
 //! - **drain**: a station store with a backlog of offline transactions
 //!   (1,000,000 by default) pushed to the central until the outbox is empty,
-//!   in transactions per second, for the default batch size (1,000) and, on
+//!   in transactions per second, for the default batch size (`sync.batch_size`) and, on
 //!   a smaller backlog, for other batch sizes;
 //! - **pull-apply**: master-data changes (items and lots) pulled from the
 //!   central and applied to the station's store, in changes per second.
@@ -311,10 +311,14 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    drain(n, 1_000);
+    let default_batch = usize::try_from(lotstation::config::defaults::batch_size())
+        .expect("the default batch size fits in usize");
+    drain(n, default_batch);
     let small = (n / 5).max(1_000);
-    for batch in [100, 5_000] {
-        drain(small, batch);
+    for batch in [100, 1_000, 2_500, 5_000] {
+        if batch != default_batch {
+            drain(small, batch);
+        }
     }
     pull_apply(50_000, 3);
 }

@@ -2193,7 +2193,7 @@ impl Check<'_> {
             push_interval,
             status_interval,
             master_interval,
-            batch_size: usize::try_from(batch_size).unwrap_or(1_000),
+            batch_size: usize::try_from(batch_size).unwrap_or(2_500),
             request_timeout,
             backoff_max,
             ca_bundle,

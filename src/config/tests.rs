@@ -229,7 +229,7 @@ fn default_file_sync_example_is_valid_when_uncommented() {
     let c = ok(&example);
     let s = c.sync.unwrap();
     assert_eq!(s.central_url, "https://central.example.com");
-    assert_eq!(s.batch_size, 1000);
+    assert_eq!(s.batch_size, 2500);
     assert_eq!(s.status_interval, std::time::Duration::from_secs(5));
     assert_eq!(
         s.staleness_budget,

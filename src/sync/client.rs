@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushResponse, SnapshotPage};
 use super::retry::{self, Action, Call, Exchange};
 use crate::config::{SyncConfig, TokenSource};
-use crate::model::Transaction;
+use crate::model::{Transaction, TxId};
 use crate::store::RawOutboxEntry;
 
 /// A failed exchange: what to do about it and what to tell a person.
@@ -312,49 +312,38 @@ impl Client {
     /// Push outbox rows as the store holds them (their canonical JSON, not
     /// decoded and encoded again) and return the checked answer.
     pub async fn push_raw(&self, txs: &[RawOutboxEntry]) -> Result<PushResponse, Failure> {
+        let batch = EncodedBatch::new(txs).map_err(|e| {
+            Self::unparsable(
+                Call::Push {
+                    batch_len: txs.len(),
+                },
+                "push",
+                e,
+            )
+        })?;
+        self.push_encoded(&batch).await
+    }
+
+    /// Push a batch already encoded with [`EncodedBatch::new`] and return
+    /// the checked answer.
+    pub async fn push_encoded(&self, batch: &EncodedBatch) -> Result<PushResponse, Failure> {
         let call = Call::Push {
-            batch_len: txs.len(),
+            batch_len: batch.sent.len(),
         };
         let url = self.url("transactions");
-        let size: usize = txs.iter().map(|t| t.json.len() + 1).sum();
-        let mut json = Vec::with_capacity(size + 20);
-        json.extend_from_slice(b"{\"transactions\":[");
-        for (i, t) in txs.iter().enumerate() {
-            if i > 0 {
-                json.push(b',');
-            }
-            json.extend_from_slice(&t.json);
-        }
-        json.extend_from_slice(b"]}");
-        let digest: [u8; 32] = Sha256::digest(&json).into();
-        let (first, last) = (
-            txs.first().map_or(0, |t| t.seq),
-            txs.last().map_or(0, |t| t.seq),
-        );
-        let key = protocol::batch_key(first, last, &digest);
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(json.len() / 4),
-            flate2::Compression::fast(),
-        );
-        gz.write_all(&json)
-            .map_err(|e| Self::unparsable(call, &url, format!("cannot compress the batch: {e}")))?;
-        let gz = gz
-            .finish()
-            .map_err(|e| Self::unparsable(call, &url, format!("cannot compress the batch: {e}")))?;
         let req = self.auth(
             self.http
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .header(reqwest::header::CONTENT_ENCODING, "gzip")
-                .header(protocol::IDEMPOTENCY_KEY_HEADER, key)
-                .body(gz),
+                .header(protocol::IDEMPOTENCY_KEY_HEADER, batch.key.as_str())
+                .body(batch.body.clone()),
         );
         let body = self.exchange(call, &url, req).await?;
         let resp: PushResponse = serde_json::from_slice(&body).map_err(|e| {
             Self::unparsable(call, &url, format!("the push answer is not valid: {e}"))
         })?;
-        let sent: Vec<_> = txs.iter().map(|t| (t.seq, t.id)).collect();
-        protocol::check_results(&sent, &resp.results)
+        protocol::check_results(&batch.sent, &resp.results)
             .map_err(|e| Self::unparsable(call, &url, e.to_string()))?;
         Ok(resp)
     }
@@ -451,6 +440,66 @@ fn tls_or_loopback(url: &str) -> bool {
 }
 
 /// Percent-encode a query value (everything but unreserved characters).
+/// A push batch ready for the wire: the gzip body, its idempotency key,
+/// and what it holds (to check the answer against). Encoding is CPU work
+/// done off the runtime, while the previous batch is on the wire.
+#[derive(Debug, Clone)]
+pub struct EncodedBatch {
+    /// (seq, id) of each transaction, in order.
+    pub sent: Vec<(u64, TxId)>,
+    /// The batch's `Idempotency-Key`.
+    key: String,
+    /// The gzip-compressed JSON body.
+    body: Vec<u8>,
+}
+
+impl EncodedBatch {
+    /// Join the rows' canonical JSON into one request body, derive its key
+    /// and compress it.
+    pub fn new(txs: &[RawOutboxEntry]) -> Result<EncodedBatch, String> {
+        let size: usize = txs.iter().map(|t| t.json.len() + 1).sum();
+        let mut json = Vec::with_capacity(size + 20);
+        json.extend_from_slice(b"{\"transactions\":[");
+        for (i, t) in txs.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(&t.json);
+        }
+        json.extend_from_slice(b"]}");
+        let digest: [u8; 32] = Sha256::digest(&json).into();
+        let (first, last) = (
+            txs.first().map_or(0, |t| t.seq),
+            txs.last().map_or(0, |t| t.seq),
+        );
+        let key = protocol::batch_key(first, last, &digest);
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(json.len() / 4),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&json)
+            .map_err(|e| format!("cannot compress the batch: {e}"))?;
+        let body = gz
+            .finish()
+            .map_err(|e| format!("cannot compress the batch: {e}"))?;
+        Ok(EncodedBatch {
+            sent: txs.iter().map(|t| (t.seq, t.id)).collect(),
+            key,
+            body,
+        })
+    }
+
+    /// Transactions in the batch.
+    pub fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// True for an empty batch.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty()
+    }
+}
+
 fn percent(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

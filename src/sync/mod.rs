@@ -270,29 +270,20 @@ impl Syncer {
     /// the sequence), and a row leaves the outbox only once its answer is
     /// recorded; after a crash in between, the resend is a `duplicate`.
     pub async fn push_all(&mut self, tally: &mut PushTally) -> Result<(), Failure> {
-        let mut after: Option<u64> = None;
         let mut marking: Option<Marking> = None;
+        // The batch to send next, read and encoded off the runtime while
+        // the one before it is on the wire.
+        let mut next = prepare(self.store.clone(), None, self.batch_limit);
         let result = loop {
-            let batch = match self
-                .store
-                .snapshot()
-                .and_then(|s| s.outbox_raw(after, self.batch_limit))
-            {
-                Ok(b) => b,
-                Err(e) => {
-                    break Err(Failure {
-                        action: Action::Halt {
-                            reason: Reason::Refused,
-                        },
-                        detail: format!("cannot read the outbox: {e}"),
-                    });
-                }
+            let Ready { after, last, batch } = match next.await {
+                Ok(Ok(Some(b))) => b,
+                Ok(Ok(None)) => break Ok(()),
+                Ok(Err(f)) => break Err(f),
+                Err(e) => break Err(halt(format!("cannot read the outbox: {e}"))),
             };
-            let Some(last) = batch.last().map(|e| e.index) else {
-                break Ok(());
-            };
+            next = prepare(self.store.clone(), Some(last), self.batch_limit);
             let started = std::time::Instant::now();
-            let resp = match self.client.push_raw(&batch).await {
+            let resp = match self.client.push_encoded(&batch).await {
                 Ok(r) => r,
                 Err(f) => {
                     if let Action::Shrink { .. } = f.action
@@ -300,6 +291,7 @@ impl Syncer {
                     {
                         tracing::warn!(error = %f.detail, "the central server refused a batch; sending one transaction at a time to find the one at fault");
                         self.batch_limit = 1;
+                        next = prepare(self.store.clone(), after, 1);
                         continue;
                     }
                     break Err(f);
@@ -307,7 +299,11 @@ impl Syncer {
             };
             metrics::histogram!("lotstation_sync_push_seconds")
                 .record(started.elapsed().as_secs_f64());
-            self.batch_limit = self.config.batch_size.max(1);
+            if self.batch_limit != self.config.batch_size.max(1) {
+                // Back to full batches: the one read ahead was cut to size.
+                self.batch_limit = self.config.batch_size.max(1);
+                next = prepare(self.store.clone(), Some(last), self.batch_limit);
+            }
             self.contact();
             let outcome = self.outcome(&resp, tally);
             if let Some(m) = marking.take()
@@ -318,7 +314,7 @@ impl Syncer {
             tally.batches += 1;
             tracing::debug!(
                 transactions = batch.len(),
-                first = batch.first().map_or(0, |t| t.seq),
+                first = batch.sent.first().map_or(0, |t| t.0),
                 next_seq = resp.next_seq,
                 "batch pushed"
             );
@@ -328,7 +324,6 @@ impl Syncer {
                 exceptions,
                 task: tokio::spawn(async move { store.apply_push(outcome).await }),
             });
-            after = Some(last);
         };
         if let Some(m) = marking.take() {
             self.finish(m).await?;
@@ -740,4 +735,43 @@ pub async fn run(mut syncer: Syncer, cancel: CancellationToken) {
         }
     }
     tracing::info!("sync stopped");
+}
+
+/// A batch read from the outbox and encoded, ready to send.
+struct Ready {
+    /// The commit index it was read after (to read it again in pieces).
+    after: Option<u64>,
+    /// The commit index of its last row.
+    last: u64,
+    /// The request.
+    batch: client::EncodedBatch,
+}
+
+/// The next batch, or `None` when nothing is pending.
+type Prepared = Result<Option<Ready>, Failure>;
+
+/// Read up to `limit` outbox rows after `after` and encode them, on a
+/// blocking thread.
+fn prepare(store: Store, after: Option<u64>, limit: usize) -> tokio::task::JoinHandle<Prepared> {
+    tokio::task::spawn_blocking(move || {
+        let rows = store
+            .snapshot()
+            .and_then(|s| s.outbox_raw(after, limit))
+            .map_err(|e| halt(format!("cannot read the outbox: {e}")))?;
+        let Some(last) = rows.last().map(|e| e.index) else {
+            return Ok(None);
+        };
+        let batch = client::EncodedBatch::new(&rows).map_err(halt)?;
+        Ok(Some(Ready { after, last, batch }))
+    })
+}
+
+/// A failure that stops the push until the next round.
+fn halt(detail: String) -> Failure {
+    Failure {
+        action: Action::Halt {
+            reason: Reason::Refused,
+        },
+        detail,
+    }
 }

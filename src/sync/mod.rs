@@ -498,6 +498,19 @@ impl Syncer {
                     .increment(n);
                 for (lot, status) in applied.statuses {
                     tracing::info!(%lot, status = status.as_str(), "lot status set centrally; applies from the next scan");
+                    // The operator learns that a hold or recall decided
+                    // centrally has reached the station.
+                    if let Some(a) = &self.announce {
+                        let ev = StationEvent::Info {
+                            at: Timestamp::now(),
+                            text: format!(
+                                "CENTRAL {lot} is now {}: applies from the next scan",
+                                status.as_str()
+                            ),
+                        };
+                        a.feedback.line(&ev.line());
+                        a.events.publish(ev);
+                    }
                 }
                 Ok(())
             }

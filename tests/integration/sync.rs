@@ -468,6 +468,13 @@ fn a_hold_set_centrally_reaches_a_running_station_and_the_next_scan_of_that_lot_
         lines.iter().any(|l| l.contains("LOT_ON_HOLD")),
         "{lines:#?}"
     );
+    // The operator was told the hold arrived.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("INFO      CENTRAL") && l.contains(HONEY)),
+        "{lines:#?}"
+    );
     station.finish();
 }
 
@@ -519,7 +526,14 @@ fn a_hold_an_offline_station_could_not_know_comes_back_as_an_exception_with_the_
         ex[0].contains("LOT_HELD_CENTRALLY") && ex[0].contains("CASE-11"),
         "{ex:#?}"
     );
-    // The hold has arrived with the status lane: the lot is refused now.
+    // The status lane comes after the push: once the station says the hold
+    // has arrived, the lot is refused.
+    wait_until(LONG, "the hold from central", || {
+        station
+            .lines()
+            .iter()
+            .any(|l| l.starts_with("INFO      CENTRAL") && l.contains(HONEY))
+    });
     station.scan(HONEY_LOT);
     wait_until(LONG, "the refusal", || station.count("REJECTED") >= 1);
     station.finish();

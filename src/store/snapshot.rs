@@ -464,16 +464,7 @@ impl Snapshot {
     /// The status the central server decided for a lot, if any.
     pub fn central_status(&self, key: &LotKey) -> Result<Option<CentralStatus>, StoreError> {
         let t = self.txn.open_table(CENTRAL_STATUS)?;
-        match t.get((key.item.0.as_str(), key.lot.0.as_str()))? {
-            None => Ok(None),
-            Some(g) => decode(g.value())
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt {
-                    table: "central_status",
-                    key: key.to_string(),
-                    source,
-                }),
-        }
+        super::writer::get_by_lot_key(&t, "central_status", key)
     }
 
     /// Where a serial stands.

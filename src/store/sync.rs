@@ -248,16 +248,7 @@ fn central_status(
     t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
     k: &LotKey,
 ) -> Result<Option<CentralStatus>, StoreError> {
-    match t.get((k.item.0.as_str(), k.lot.0.as_str()))? {
-        None => Ok(None),
-        Some(g) => decode(g.value())
-            .map(Some)
-            .map_err(|source| StoreError::Corrupt {
-                table: "central_status",
-                key: k.to_string(),
-                source,
-            }),
-    }
+    super::writer::get_by_lot_key(t, "central_status", k)
 }
 
 /// A central lot upsert merged into the station's lot: master fields from

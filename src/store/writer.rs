@@ -300,12 +300,22 @@ pub(crate) fn get_lot(
     t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
     k: &LotKey,
 ) -> Result<Option<Lot>, StoreError> {
+    get_by_lot_key(t, "lots", k)
+}
+
+/// The row of a table keyed by (item, lot), decoded; a row that does not
+/// decode is reported as corrupt with its table and key.
+pub(crate) fn get_by_lot_key<T: crate::store::schema::Stored>(
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    table: &'static str,
+    k: &LotKey,
+) -> Result<Option<T>, StoreError> {
     match t.get((k.item.0.as_str(), k.lot.0.as_str()))? {
         None => Ok(None),
         Some(g) => decode(g.value())
             .map(Some)
             .map_err(|source| StoreError::Corrupt {
-                table: "lots",
+                table,
                 key: k.to_string(),
                 source,
             }),

@@ -388,22 +388,44 @@ async fn changes(
     Query(q): Query<ChangesQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) =
-        check_station_name(&station).and_then(|()| check_station(&app, &headers, &station))
+    let since = q.since;
+    lane_page(
+        &app,
+        &station,
+        &headers,
+        &q.lane,
+        q.limit,
+        move |db, lane, limit| db.changes(lane, since, limit),
+    )
+    .await
+}
+
+/// A page of a lane for a station (changes or snapshot): the station and
+/// its token checked, the lane parsed, the read done off the runtime, the
+/// page sent as JSON through the fault switches.
+async fn lane_page<T: Serialize + Send + 'static>(
+    app: &Arc<App>,
+    station: &str,
+    headers: &HeaderMap,
+    lane: &str,
+    limit: Option<usize>,
+    read: impl FnOnce(&CentralDb, Lane, usize) -> Result<T, CentralError> + Send + 'static,
+) -> Response {
+    if let Err(r) = check_station_name(station).and_then(|()| check_station(app, headers, station))
     {
         return r;
     }
-    let lane = match lane_of(&q.lane) {
+    let lane = match lane_of(lane) {
         Ok(l) => l,
         Err(r) => return r,
     };
-    let roll = match before(&app).await {
+    let roll = match before(app).await {
         Ok(r) => r,
         Err(r) => return r,
     };
     let db = Arc::clone(&app.db);
-    let limit = limit_of(q.limit);
-    match tokio::task::spawn_blocking(move || db.changes(lane, q.since, limit)).await {
+    let limit = limit_of(limit);
+    match tokio::task::spawn_blocking(move || read(&db, lane, limit)).await {
         Ok(Ok(page)) => match serde_json::to_vec(&page) {
             Ok(b) => after(roll, b, false),
             Err(e) => error(
@@ -438,41 +460,16 @@ async fn snapshot(
     Query(q): Query<SnapshotQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) =
-        check_station_name(&station).and_then(|()| check_station(&app, &headers, &station))
-    {
-        return r;
-    }
-    let lane = match lane_of(&q.lane) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let roll = match before(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let db = Arc::clone(&app.db);
-    let limit = limit_of(q.limit);
-    match tokio::task::spawn_blocking(move || {
-        db.snapshot(lane, q.after.as_deref(), q.cursor, limit)
-    })
+    let (after_key, cursor) = (q.after, q.cursor);
+    lane_page(
+        &app,
+        &station,
+        &headers,
+        &q.lane,
+        q.limit,
+        move |db, lane, limit| db.snapshot(lane, after_key.as_deref(), cursor, limit),
+    )
     .await
-    {
-        Ok(Ok(page)) => match serde_json::to_vec(&page) {
-            Ok(b) => after(roll, b, false),
-            Err(e) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                codes::INTERNAL,
-                e.to_string(),
-            ),
-        },
-        Ok(Err(e)) => central_error(&e),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL,
-            e.to_string(),
-        ),
-    }
 }
 
 #[derive(Debug, Serialize)]

@@ -91,9 +91,16 @@ pub enum ServeError {
     },
 }
 
+/// A credential file as text, bounded like every credential file.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::sync::client::read_credential_file(path)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// Read a tokens file: TOML, one `station = "token"` per line.
 pub fn load_tokens(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let text = std::fs::read_to_string(path)
+    let text = read_text(path)
         .map_err(|e| format!("cannot read the tokens file {}: {e}", path.display()))?;
     let map: BTreeMap<String, String> = toml::from_str(&text).map_err(|e| {
         format!(
@@ -112,7 +119,7 @@ pub fn load_tokens(path: &Path) -> Result<BTreeMap<String, String>, String> {
 
 /// Read a token file (the whole file, trimmed).
 pub fn load_secret(path: &Path) -> Result<String, String> {
-    let t = std::fs::read_to_string(path)
+    let t = read_text(path)
         .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
     let t = t.trim().to_owned();
     if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()) {

@@ -72,7 +72,7 @@ pub enum TlsError {
 }
 
 fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::Read {
+    crate::sync::client::read_credential_file(path).map_err(|source| TlsError::Read {
         what,
         path: path.to_owned(),
         source,

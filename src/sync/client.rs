@@ -126,8 +126,29 @@ pub struct Client {
     token: Option<crate::config::Secret>,
 }
 
+/// Largest token, CA bundle, certificate or key file read (a system CA
+/// bundle is about 200 KiB).
+pub const MAX_CREDENTIAL_FILE: u64 = 4 * 1024 * 1024;
+
+/// A token, CA bundle, certificate or key file, refused past
+/// [`MAX_CREDENTIAL_FILE`] bytes.
+pub(crate) fn read_credential_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CREDENTIAL_FILE + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_CREDENTIAL_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is larger than {MAX_CREDENTIAL_FILE} bytes; is it the right file?"),
+        ));
+    }
+    Ok(buf)
+}
+
 fn read(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, ClientError> {
-    std::fs::read(path).map_err(|source| ClientError::Read {
+    read_credential_file(path).map_err(|source| ClientError::Read {
         what,
         path: path.to_owned(),
         source,
@@ -626,6 +647,25 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_files_are_read_up_to_a_bound_and_refused_past_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("token");
+        std::fs::write(&ok, b"0123456789abcdef\n").unwrap();
+        assert_eq!(read_credential_file(&ok).unwrap(), b"0123456789abcdef\n");
+        let big = dir.path().join("bundle.pem");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CREDENTIAL_FILE + 1).unwrap();
+        let e = read_credential_file(&big).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("larger than"), "{e}");
+        let e = read("the CA bundle", &big).unwrap_err().to_string();
+        assert!(
+            e.contains("the CA bundle") && e.contains("bundle.pem"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn plain_http_is_only_quiet_for_this_machine() {

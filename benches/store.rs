@@ -90,7 +90,7 @@ fn tx(station: &str, m: Move) -> Transaction {
         station: station.into(),
         seq: 0,
         mv: m,
-        at: Timestamp::now(),
+        at: Timestamp::UNIX_EPOCH,
         tz_offset_secs: 3600,
         verdict: Verdict::accepted(),
         override_by: None,
@@ -108,7 +108,14 @@ fn setup(config: StoreConfig) -> (TempDir, Store) {
     let dir = bench_dir();
     let store = Store::open(dir.path().join("bench.redb"), config).unwrap();
     store
-        .blocking_import(import::parse_json("master.json", MASTER).unwrap())
+        .blocking_import(
+            import::parse_json(
+                "master.json",
+                MASTER,
+                &lotstation::clock::Anchor::utc(Timestamp::UNIX_EPOCH),
+            )
+            .unwrap(),
+        )
         .unwrap();
     let mut receive = mv(MoveKind::Receive, None, "DOCK", 1_000_000);
     receive.new_lot = Some(Lot {

@@ -92,10 +92,10 @@ fn receipt(station: &str) -> Transaction {
                 source: "dock-scanner".into(),
                 raw: b"]C10109506000134376172812311028-0912\x1d3103001000".to_vec(),
                 symbology: Some("]C1".into()),
-                at: Timestamp::now(),
+                at: Timestamp::UNIX_EPOCH,
             }],
         },
-        at: Timestamp::now(),
+        at: Timestamp::UNIX_EPOCH,
         tz_offset_secs: 3600,
         verdict: Verdict::accepted(),
         override_by: None,
@@ -118,7 +118,14 @@ fn backlog(path: &Path, station: &str, n: usize) -> Store {
     )
     .unwrap();
     store
-        .blocking_import(import::parse_json("master.json", MASTER).unwrap())
+        .blocking_import(
+            import::parse_json(
+                "master.json",
+                MASTER,
+                &lotstation::clock::Anchor::utc(Timestamp::UNIX_EPOCH),
+            )
+            .unwrap(),
+        )
         .unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -193,7 +200,14 @@ fn syncer(store: Store, station: &str, url: &str, batch: usize) -> Syncer {
         "[station]\nid = \"{station}\"\n[sync]\ncentral_url = \"{url}\"\nbatch_size = {batch}\nrequest_timeout_ms = 60000\n"
     );
     let config = Config::from_str(&text, "bench.toml").unwrap();
-    Syncer::new(store, station, config.sync.as_ref().unwrap(), None).unwrap()
+    Syncer::new(
+        store,
+        station,
+        config.sync.as_ref().unwrap(),
+        None,
+        lotstation::clock::Clock::system(),
+    )
+    .unwrap()
 }
 
 fn drain(n: usize, batch: usize) {
@@ -268,7 +282,10 @@ fn pull_apply(items: usize, lots_per_item: usize) {
             }));
         }
     }
-    let (changes, _) = CentralDb::open(&data, None).unwrap().import(&md).unwrap();
+    let (changes, _) = CentralDb::open(&data, None, lotstation::clock::Clock::system())
+        .unwrap()
+        .import(&md)
+        .unwrap();
     let c = central(&data);
     let store = Store::open(dir.path().join("station.redb"), StoreConfig::default()).unwrap();
     let mut s = syncer(store.clone(), "bench-2", &c.url, 1000);

@@ -36,6 +36,7 @@
 
 pub mod api;
 pub mod central;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod ident;

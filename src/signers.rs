@@ -240,9 +240,15 @@ pub fn check_new(user: &str, name: &str, pin: &str) -> Result<(), SignerError> {
     Ok(())
 }
 
-/// Add a signer to the file. A user id is never reused: adding one that
-/// exists (even disabled) is refused.
-pub fn add(path: &Path, user: &str, name: &str, pin: &str) -> Result<SignerRecord, SignerError> {
+/// Add a signer to the file, created at `now`. A user id is never reused:
+/// adding one that exists (even disabled) is refused.
+pub fn add(
+    path: &Path,
+    user: &str,
+    name: &str,
+    pin: &str,
+    now: Timestamp,
+) -> Result<SignerRecord, SignerError> {
     check_new(user, name, pin)?;
     let mut signers = load(path)?;
     if let Some(s) = signers.iter().find(|s| s.user == user) {
@@ -260,7 +266,7 @@ pub fn add(path: &Path, user: &str, name: &str, pin: &str) -> Result<SignerRecor
         user: user.to_owned(),
         name: name.trim().to_owned(),
         pin_hash,
-        created_at: Timestamp::now(),
+        created_at: now,
         disabled: false,
     };
     signers.push(record.clone());
@@ -360,7 +366,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/signers.json");
         assert!(load(&path).unwrap().is_empty(), "missing file: no signers");
-        let r = add(&path, "OP-SUP1", "Dana Supervisor", "482913").unwrap();
+        let r = add(
+            &path,
+            "OP-SUP1",
+            "Dana Supervisor",
+            "482913",
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap();
         assert!(r.pin_hash.starts_with("$argon2id$"), "{}", r.pin_hash);
         assert!(!r.pin_hash.contains("482913"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -381,7 +394,14 @@ mod tests {
             Err(Refusal::NotAccepted)
         );
 
-        let e = add(&path, "OP-SUP1", "Someone Else", "111111").unwrap_err();
+        let e = add(
+            &path,
+            "OP-SUP1",
+            "Someone Else",
+            "111111",
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("already taken"), "{e}");
         disable(&path, "OP-SUP1").unwrap();
         let signers = load(&path).unwrap();
@@ -390,7 +410,14 @@ mod tests {
             Err(Refusal::NotAccepted),
             "a disabled signer cannot sign"
         );
-        let e = add(&path, "OP-SUP1", "Dana Supervisor", "482913").unwrap_err();
+        let e = add(
+            &path,
+            "OP-SUP1",
+            "Dana Supervisor",
+            "482913",
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("disabled"), "{e}");
     }
 

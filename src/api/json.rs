@@ -417,7 +417,7 @@ pub(super) async fn scan(
         source: std::sync::Arc::from(KIOSK_SOURCE),
         bytes,
         assume_symbology: None,
-        at: Timestamp::now(),
+        at: state.inner.clock.now(),
         seq,
     };
     match tokio::time::timeout(STATION_ANSWER, tx.send(frame)).await {

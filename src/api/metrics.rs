@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::ApiState;
@@ -134,7 +133,7 @@ fn describe() {
 
 /// Set the state gauges from live values.
 fn refresh(state: &ApiState) {
-    let now = Timestamp::now();
+    let now = state.inner.clock.now();
     if let Ok(snap) = state.inner.store.snapshot() {
         if let Ok(n) = snap.outbox_len() {
             metrics::gauge!("lotstation_outbox_depth").set(n as f64);

@@ -51,6 +51,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::daemon::control::{Control, StationView};
 use crate::daemon::events::{Events, StationEvent, VerdictEvent};
@@ -86,6 +87,8 @@ pub struct ApiParts {
     pub frames: mpsc::WeakSender<Frame>,
     /// Ends live feeds at shutdown.
     pub cancel: CancellationToken,
+    /// Stamps typed scans and the age figures of the status and metrics.
+    pub clock: Clock,
 }
 
 /// The API's state (cheap to clone).
@@ -104,6 +107,7 @@ struct Inner {
     control: mpsc::Sender<Control>,
     frames: mpsc::WeakSender<Frame>,
     cancel: CancellationToken,
+    clock: Clock,
     kiosk_seq: AtomicU64,
     recent: Mutex<VecDeque<VerdictEvent>>,
     attempts: Mutex<Attempts>,
@@ -131,6 +135,7 @@ impl ApiState {
                 control: parts.control,
                 frames: parts.frames,
                 cancel: parts.cancel,
+                clock: parts.clock,
                 kiosk_seq: AtomicU64::new(0),
                 recent: Mutex::new(VecDeque::with_capacity(RECENT_VERDICTS)),
                 attempts: Mutex::new(Attempts::default()),

@@ -11,12 +11,16 @@ use tokio::sync::{broadcast, mpsc};
 use tower::ServiceExt;
 
 use super::*;
+use crate::clock::Clock;
 use crate::daemon::events::StationEvent;
 use crate::source::status::DeviceState;
 use crate::station::Station;
 
 const OATS_QUARANTINED: &[u8] = b"]C10109506000134352172702281024-0912\x1d3103025000";
 const TOKEN: &str = "test-token-0123456789";
+/// The day these tests run on, whatever the machine's date: the labels
+/// above carry fixed dates (the demo data's dates count from this day).
+const TEST_DAY: &str = "2026-03-14T09:00:00Z";
 
 struct Bench {
     _dir: tempfile::TempDir,
@@ -29,6 +33,8 @@ struct Bench {
     devices: Devices,
     signers: std::path::PathBuf,
     seq: u64,
+    /// The station's clock: the test's day, whatever day it runs.
+    clock: Clock,
 }
 
 async fn bench(api: &str) -> Bench {
@@ -45,12 +51,15 @@ async fn bench(api: &str) -> Bench {
     );
     let config = Arc::new(Config::from_str(&text, dir.path().join("station.toml")).unwrap());
     let store = Store::open(&config.store.path, config.store.tuning).unwrap();
+    let clock = Clock::starting_at(TEST_DAY.parse().unwrap());
+    let anchor = crate::clock::Anchor::at(clock.now(), &config.station.timezone);
     let master =
-        crate::store::import::load(&root.join("config/demo-data/master.json"), None).unwrap();
+        crate::store::import::load(&root.join("config/demo-data/master.json"), None, &anchor)
+            .unwrap();
     store.import(master).await.unwrap();
 
     let events = Events::new();
-    let devices = Devices::default();
+    let devices = Devices::new(clock.clone());
     devices
         .register(Arc::from("scanner"))
         .set(DeviceState::Connected {
@@ -61,8 +70,13 @@ async fn bench(api: &str) -> Bench {
         crate::daemon::station_settings(&config),
         config.station.mode,
     );
-    let mut task =
-        crate::daemon::task_for_tests(config.clone(), store.clone(), station, events.clone());
+    let mut task = crate::daemon::task_for_tests(
+        config.clone(),
+        store.clone(),
+        station,
+        events.clone(),
+        clock.clone(),
+    );
     let control = task.control_channel();
     let view = task.view_watch();
     tokio::spawn(task.run(rx, None));
@@ -76,6 +90,7 @@ async fn bench(api: &str) -> Bench {
         control,
         frames: scanner.downgrade(),
         cancel,
+        clock: clock.clone(),
     });
     Bench {
         app: router(state.clone()),
@@ -87,6 +102,7 @@ async fn bench(api: &str) -> Bench {
         store,
         devices,
         seq: 0,
+        clock,
     }
 }
 
@@ -124,7 +140,7 @@ impl Bench {
                 source: Arc::from("scanner"),
                 bytes: bytes.to_vec(),
                 assume_symbology: None,
-                at: jiff::Timestamp::now(),
+                at: self.clock.now(),
                 seq: self.seq,
             })
             .await
@@ -370,7 +386,7 @@ async fn lots_can_be_looked_up_and_traced() {
 #[tokio::test]
 async fn a_signed_override_records_the_refused_move_with_name_time_and_meaning() {
     let mut b = bench("").await;
-    crate::signers::add(&b.signers, "OP-SUP1", "Dana Smith", "482913").unwrap();
+    crate::signers::add(&b.signers, "OP-SUP1", "Dana Smith", "482913", b.clock.now()).unwrap();
 
     let body = json!({"user": "OP-SUP1", "pin": "482913", "reason": "inspected, CoA on file"});
     let (s, e) = b.post("/api/override", body.clone()).await;
@@ -431,7 +447,7 @@ async fn a_signed_override_records_the_refused_move_with_name_time_and_meaning()
 #[tokio::test]
 async fn repeated_wrong_pins_lock_the_user_id() {
     let mut b = bench("").await;
-    crate::signers::add(&b.signers, "OP-SUP1", "Dana Smith", "482913").unwrap();
+    crate::signers::add(&b.signers, "OP-SUP1", "Dana Smith", "482913", b.clock.now()).unwrap();
     b.refuse_one().await;
     let wrong = json!({"user": "OP-SUP1", "pin": "111111", "reason": "inspected"});
     for _ in 0..crate::signers::MAX_FAILURES {
@@ -551,7 +567,7 @@ async fn transactions_central_rejected_or_flagged_are_listed_for_a_person() {
             message: format!("{code} from central"),
             case_ref: case.map(Into::into),
             station_knew: None,
-            at: jiff::Timestamp::now(),
+            at: b.clock.now(),
         }
     };
     use crate::store::ExceptionKind;

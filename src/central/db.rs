@@ -18,6 +18,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::clock::Clock;
 use crate::model::{MoveKind, Transaction};
 use crate::store::import::MasterData;
 use crate::sync::protocol::{
@@ -230,6 +231,8 @@ pub struct CentralDb {
     db: Database,
     /// Keep at most this many changes per lane (older cursors get 410).
     retain: Option<u64>,
+    /// Stamps received batches and changes.
+    clock: Clock,
 }
 
 fn lane_byte(l: Lane) -> u8 {
@@ -276,8 +279,14 @@ fn entity_from_str(s: &str) -> Option<Entity> {
 }
 
 impl CentralDb {
-    /// Open (or create) `dir/central.redb`.
-    pub fn open(dir: &Path, retain: Option<u64>) -> Result<CentralDb, CentralError> {
+    /// The clock this server stamps with (relative dates in imported master
+    /// data count from its day, in UTC).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Open (or create) `dir/central.redb`; `clock` stamps what it records.
+    pub fn open(dir: &Path, retain: Option<u64>, clock: Clock) -> Result<CentralDb, CentralError> {
         let path = dir.join("central.redb");
         std::fs::create_dir_all(dir).map_err(|e| CentralError::Open {
             path: path.clone(),
@@ -306,7 +315,7 @@ impl CentralDb {
             }
         }
         w.commit()?;
-        Ok(CentralDb { db, retain })
+        Ok(CentralDb { db, retain, clock })
     }
 
     /// Record a push batch of `station` and answer it (transactions given
@@ -352,7 +361,7 @@ impl CentralDb {
             bodies.push((i.raw, d));
         }
         let batch_digest: [u8; 32] = batch_digest.finalize().into();
-        let now = Timestamp::now();
+        let now = self.clock.now();
 
         let mut w = self.db.begin_write()?;
         w.set_durability(Durability::Immediate)?;
@@ -562,7 +571,7 @@ impl CentralDb {
         &self,
         items: Vec<(Entity, String, Op, Option<serde_json::Value>)>,
     ) -> Result<Cursor, CentralError> {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let mut w = self.db.begin_write()?;
         w.set_durability(Durability::Immediate)?;
         let mut last = 0;
@@ -900,7 +909,8 @@ mod tests {
                 operator: None,
                 scans: vec![],
             },
-            at: Timestamp::now(),
+            // After the test clock's 09:00, when its holds are set.
+            at: "2026-03-14T10:00:00Z".parse().unwrap(),
             tz_offset_secs: 0,
             verdict: Verdict::accepted(),
             override_by: None,
@@ -935,7 +945,12 @@ mod tests {
 
     fn db() -> (tempfile::TempDir, CentralDb) {
         let dir = tempfile::tempdir().unwrap();
-        let db = CentralDb::open(dir.path(), None).unwrap();
+        let db = CentralDb::open(
+            dir.path(),
+            None,
+            Clock::fixed("2026-03-14T09:00:00Z".parse().unwrap()),
+        )
+        .unwrap();
         (dir, db)
     }
 
@@ -1081,7 +1096,12 @@ mod tests {
     #[test]
     fn changes_page_in_cursor_order_and_trimmed_logs_answer_gone_with_a_snapshot() {
         let dir = tempfile::tempdir().unwrap();
-        let db = CentralDb::open(dir.path(), Some(3)).unwrap();
+        let db = CentralDb::open(
+            dir.path(),
+            Some(3),
+            Clock::fixed("2026-03-14T09:00:00Z".parse().unwrap()),
+        )
+        .unwrap();
         let (n, head) = db
             .import(&MasterData {
                 items: (0..5).map(|i| item(&format!("I{i}"))).collect(),

@@ -574,7 +574,8 @@ async fn master_data(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
                 format!("not UTF-8: {e}"),
             )
         })?;
-        let data = crate::store::import::parse_json("request body", text)
+        let anchor = crate::clock::Anchor::utc(db.clock().now());
+        let data = crate::store::import::parse_json("request body", text, &anchor)
             .map_err(|e| error(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, e.to_string()))?;
         db.import(&data).map_err(|e| central_error(&e))
     })

@@ -142,7 +142,11 @@ pub fn run(options: CentralOptions, ready: impl FnOnce(SocketAddr)) -> Result<()
         source,
     })?;
     let tls = options.tls.as_ref().map(tls::server_config).transpose()?;
-    let db = Arc::new(CentralDb::open(&options.data, options.retain_changes)?);
+    let db = Arc::new(CentralDb::open(
+        &options.data,
+        options.retain_changes,
+        crate::clock::Clock::system(),
+    )?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

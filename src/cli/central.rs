@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use lotstation::central::{self, CentralDb, CentralOptions, Faults};
+use lotstation::clock::{Anchor, Clock};
 use lotstation::model::LotStatus;
 use lotstation::store::import;
 use lotstation::sync::client::ClientTls;
@@ -247,7 +248,7 @@ fn token(t: &Target) -> anyhow::Result<Option<String>> {
 }
 
 fn open(dir: &Path) -> anyhow::Result<CentralDb> {
-    CentralDb::open(dir, None)
+    CentralDb::open(dir, None, Clock::system())
         .with_context(|| format!("opening the central data in {}", dir.display()))
 }
 
@@ -307,8 +308,11 @@ fn import_files(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut data = import::MasterData::default();
     let mut texts = Vec::new();
     let mut problems = 0;
+    // Checked here as the server will read them (relative dates from today
+    // in UTC); the server resolves them again when it imports.
+    let anchor = Anchor::utc(Clock::system().now());
     for f in &args.files {
-        match import::load(f, None) {
+        match import::load(f, None, &anchor) {
             Ok(d) => {
                 data.extend(d);
                 texts.push(std::fs::read(f)?);

@@ -76,7 +76,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Verdicts::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
     config.trace_llrp = args.trace_llrp.clone();
-    match daemon::run(config, Feedback { print }) {
+    match daemon::run(
+        config,
+        Feedback { print },
+        lotstation::clock::Clock::system(),
+    ) {
         Ok(outcome) if outcome.clean => Ok(ExitCode::SUCCESS),
         Ok(_) => {
             out::error("the station did not stop within its deadline");

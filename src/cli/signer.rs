@@ -149,7 +149,13 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         return rejected(e);
     }
     let pin = read_pin()?;
-    match signers::add(&path, &a.user, &a.name, &pin) {
+    match signers::add(
+        &path,
+        &a.user,
+        &a.name,
+        &pin,
+        lotstation::clock::Clock::system().now(),
+    ) {
         Ok(r) => {
             let mut o = std::io::stdout().lock();
             writeln!(

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use lotstation::clock::{Anchor, Clock};
 use lotstation::ident::{self, DecodeOptions};
 use lotstation::model::{ItemCode, LotKey, LotNo, Transaction};
 use lotstation::store::{self, Store, StoreConfig, import};
@@ -42,6 +43,11 @@ pub struct ImportArgs {
     /// For CSV files whose rows are all of one kind: items, lots, locations, work_orders or shipments.
     #[arg(long, value_name = "KIND")]
     kind: Option<import::Kind>,
+    /// The plant's time zone (IANA name, as `station.timezone`): relative
+    /// dates in the files (`today`, `+25d`, `-3d`) count from today there.
+    /// Default: the machine's zone.
+    #[arg(long, value_name = "ZONE")]
+    timezone: Option<String>,
     /// JSON files (arrays per kind) or CSV files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -189,10 +195,17 @@ pub struct BackupArgs {
 }
 
 pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let tz = match &args.timezone {
+        Some(name) => jiff::tz::TimeZone::get(name).with_context(|| {
+            format!("--timezone {name}: not a known IANA time zone (e.g. Europe/Berlin)")
+        })?,
+        None => jiff::tz::TimeZone::system(),
+    };
+    let anchor = Anchor::at(Clock::system().now(), &tz);
     let mut data = import::MasterData::default();
     let mut problems = Vec::new();
     for f in &args.files {
-        match import::load(f, args.kind) {
+        match import::load(f, args.kind, &anchor) {
             Ok(d) => data.extend(d),
             Err(e) => problems.push(e),
         }
@@ -391,7 +404,7 @@ pub fn outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{v}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let now = jiff::Timestamp::now();
+    let now = Clock::system().now();
     let age = |t: Option<jiff::Timestamp>| match t {
         Some(t) => format!("{t} ({} ago)", lotstation::sync::fmt_age(now, t)),
         None => "never".to_owned(),

@@ -75,7 +75,13 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&config.store.path, config.store.tuning)
         .with_context(|| format!("opening the store {}", config.store.path.display()))?;
-    let mut syncer = Syncer::new(store, &config.station.id, &sync, None)?;
+    let mut syncer = Syncer::new(
+        store,
+        &config.station.id,
+        &sync,
+        None,
+        lotstation::clock::Clock::system(),
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -42,6 +42,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::clock::{Anchor, Clock};
 use crate::config::{Config, SourceKind};
 use crate::source::status::{DeviceState, Devices};
 use crate::source::{Frame, image, llrp, replay, serial, stdin, usb_hid};
@@ -131,13 +132,15 @@ pub fn station_settings(config: &Config) -> Settings {
 }
 
 /// Import the configured seed files when the store holds no items yet.
-fn seed(config: &Config, store: &Store) -> Result<(), DaemonError> {
+/// Relative dates in them (`+25d`) count from today at the plant.
+fn seed(config: &Config, store: &Store, clock: &Clock) -> Result<(), DaemonError> {
     if config.store.seed_files.is_empty() || store.snapshot()?.has_items()? {
         return Ok(());
     }
+    let anchor = Anchor::at(clock.now(), &config.station.timezone);
     let mut data = store::import::MasterData::default();
     for f in &config.store.seed_files {
-        data.extend(store::import::load(f, None)?);
+        data.extend(store::import::load(f, None, &anchor)?);
     }
     let summary = store.blocking_import(data)?;
     tracing::info!(
@@ -153,7 +156,9 @@ fn seed(config: &Config, store: &Store) -> Result<(), DaemonError> {
 
 /// Run the station until a signal, or until every source has finished (a
 /// replay at its end, stdin closed). Blocks; builds its own runtime.
-pub fn run(config: Config, feedback: Feedback) -> Result<Outcome, DaemonError> {
+/// Everything the station stamps, judges and replays takes "now" from
+/// `clock` ([`Clock::system`] for a real station).
+pub fn run(config: Config, feedback: Feedback, clock: Clock) -> Result<Outcome, DaemonError> {
     let notifier = Arc::new(Notifier::from_env());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -170,8 +175,8 @@ pub fn run(config: Config, feedback: Feedback) -> Result<Outcome, DaemonError> {
         })?;
     }
     let store = Store::open(&config.store.path, config.store.tuning)?;
-    seed(&config, &store)?;
-    let outcome = runtime.block_on(supervise(config, store, feedback, notifier));
+    seed(&config, &store, &clock)?;
+    let outcome = runtime.block_on(supervise(config, store, feedback, notifier, clock));
     // Dropping the runtime here ends any task that overran the deadline.
     drop(runtime);
     outcome
@@ -193,6 +198,7 @@ async fn supervise(
     store: Store,
     feedback: Feedback,
     notifier: Arc<Notifier>,
+    clock: Clock,
 ) -> Result<Outcome, DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut sigterm = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
@@ -202,7 +208,7 @@ async fn supervise(
     let sources = TaskTracker::new();
     // Shared with every task that reports or shows station state.
     let events = Events::new();
-    let devices = Devices::default();
+    let devices = Devices::new(clock.clone());
     let (tx, rx) = mpsc::channel::<Frame>(FRAME_QUEUE);
     if config.api.listen.is_some() {
         crate::api::metrics::install();
@@ -242,6 +248,7 @@ async fn supervise(
                     name,
                     max_frame_bytes: max,
                     assume_symbology: s.assume_symbology,
+                    clock: clock.clone(),
                 };
                 sources.spawn(async move {
                     status.set(DeviceState::Connected {
@@ -260,6 +267,8 @@ async fn supervise(
                     repeat: r.looped,
                     max_frame_bytes: max,
                     assume_symbology: s.assume_symbology,
+                    clock: clock.clone(),
+                    timezone: config.station.timezone.clone(),
                 };
                 let frames = replay::load(&settings)?;
                 status.set(DeviceState::Connected {
@@ -284,6 +293,7 @@ async fn supervise(
                     max_message_bytes: l.max_message_bytes,
                     backoff: (Duration::from_millis(500), Duration::from_secs(30)),
                     trace: trace.clone(),
+                    clock: clock.clone(),
                 };
                 sources.spawn(async move {
                     // A reader keeps the station running as long as it runs,
@@ -302,6 +312,7 @@ async fn supervise(
                     assume_symbology: s.assume_symbology,
                     feedback: ser.feedback.clone(),
                     reconnect_max: ser.reconnect_max,
+                    clock: clock.clone(),
                 };
                 // Verdicts reach the scanner only when it has feedback bytes.
                 let verdicts = (!ser.feedback.is_empty()).then(|| events.subscribe());
@@ -314,6 +325,7 @@ async fn supervise(
                     mode: u.mode.clone(),
                     gap: u.gap,
                     assume_symbology: s.assume_symbology,
+                    clock: clock.clone(),
                 };
                 sources.spawn(async move {
                     let t = usb_hid::run(settings, tx, status, cancel).await;
@@ -333,6 +345,7 @@ async fn supervise(
                     limits: image::ImageLimits::default(),
                     max_frame_bytes: max,
                     assume_symbology: s.assume_symbology,
+                    clock: clock.clone(),
                 };
                 sources.spawn(async move {
                     let n = image::run(settings, tx, status, cancel).await;
@@ -373,6 +386,7 @@ async fn supervise(
         station,
         feedback,
         events.clone(),
+        clock.clone(),
     );
     let mode = task.mode_watch();
     let mut task = match &config.portal {
@@ -396,6 +410,7 @@ async fn supervise(
                 control,
                 frames: kiosk_frames,
                 cancel: api_cancel.clone(),
+                clock: clock.clone(),
             });
             tracing::info!(listen = %bound, "kiosk and API listening: http://{bound}/");
             Some(tokio::spawn(crate::api::serve(
@@ -423,6 +438,7 @@ async fn supervise(
                     feedback,
                     events: events.clone(),
                 }),
+                clock.clone(),
             )?;
             Some(tokio::spawn(crate::sync::run(syncer, sync_cancel.clone())))
         }
@@ -550,6 +566,14 @@ pub(crate) fn task_for_tests(
     store: Store,
     station: Station,
     events: Events,
+    clock: Clock,
 ) -> task::StationTask {
-    task::StationTask::new(config, store, station, Feedback { print: false }, events)
+    task::StationTask::new(
+        config,
+        store,
+        station,
+        Feedback { print: false },
+        events,
+        clock,
+    )
 }

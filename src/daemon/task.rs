@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::control::{Control, Latched, Overridable, StationView};
 use super::events::{Events, Recorded, StationEvent, VerdictEvent};
 use super::feedback::{self, Feedback};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::ident::{self, DecodeOptions, ErrorKind};
 use crate::model::{
@@ -85,6 +86,8 @@ pub(crate) struct StationTask {
     control: Option<mpsc::Receiver<Control>>,
     /// The RFID portal engine, when LLRP readers feed this station.
     pub(super) portal: Option<Portal>,
+    /// Where "now" comes from for everything the task stamps and judges.
+    pub(super) clock: Clock,
 }
 
 impl StationTask {
@@ -94,6 +97,7 @@ impl StationTask {
         station: Station,
         feedback: Feedback,
         events: Events,
+        clock: Clock,
     ) -> Self {
         let sources = config
             .sources
@@ -135,6 +139,7 @@ impl StationTask {
             latched: None,
             control: None,
             portal: None,
+            clock,
         }
     }
 
@@ -153,7 +158,7 @@ impl StationTask {
 
     /// Publish the view if anything in it changed.
     fn refresh_view(&self) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let view = StationView {
             station: self.config.station.id.clone(),
             mode: self.station.mode(),
@@ -190,7 +195,7 @@ impl StationTask {
     fn latch(&mut self, codes: Vec<String>, text: String) {
         let count = self.latched.as_ref().map_or(0, |l| l.count);
         self.latched = Some(Latched {
-            at: Timestamp::now(),
+            at: self.clock.now(),
             codes,
             text,
             count: count.saturating_add(1),
@@ -203,7 +208,7 @@ impl StationTask {
         if had {
             tracing::info!(%by, "error acknowledged");
             self.emit(StationEvent::Acknowledged {
-                at: Timestamp::now(),
+                at: self.clock.now(),
                 by,
             });
         }
@@ -252,7 +257,7 @@ impl StationTask {
         let prompt = self.station.expecting();
         let text = format!("mode {}: {prompt}", self.station.mode());
         self.emit(StationEvent::Prompt {
-            at: Timestamp::now(),
+            at: self.clock.now(),
             text,
         });
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -274,7 +279,7 @@ impl StationTask {
                     None => control = None,
                 },
                 _ = tick.tick() => {
-                    let now = Timestamp::now();
+                    let now = self.clock.now();
                     let actions = self.station.on_tick(now);
                     self.act(actions).await;
                     self.portal_tick(now).await;
@@ -316,7 +321,7 @@ impl StationTask {
     pub(super) fn error(&mut self, text: String) {
         self.latch(vec!["ERROR".to_owned()], text.clone());
         self.emit(StationEvent::Error {
-            at: Timestamp::now(),
+            at: self.clock.now(),
             text,
         });
     }
@@ -355,7 +360,7 @@ impl StationTask {
                 .increment(1);
         }
         self.emit(StationEvent::Verdict(Box::new(VerdictEvent {
-            at: Timestamp::now(),
+            at: self.clock.now(),
             source: self.current_source.as_deref().map(str::to_owned),
             outcome: verdict.outcome,
             kind: mv.map(|m| m.kind),
@@ -410,7 +415,7 @@ impl StationTask {
             at: f.at,
         };
         let actions = match self.store.snapshot() {
-            Ok(snap) => self.station.on_scan(scan, record, &snap, Timestamp::now()),
+            Ok(snap) => self.station.on_scan(scan, record, &snap, self.clock.now()),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the store; scan not handled");
                 self.error(format!("store unreadable ({e}); scan again or call IT"));
@@ -424,27 +429,27 @@ impl StationTask {
         for a in actions {
             match a {
                 Action::Prompt(text) => self.emit(StationEvent::Prompt {
-                    at: Timestamp::now(),
+                    at: self.clock.now(),
                     text,
                 }),
                 Action::Info(text) => self.emit(StationEvent::Info {
-                    at: Timestamp::now(),
+                    at: self.clock.now(),
                     text,
                 }),
                 Action::ModeChanged(m) => {
                     self.mode.send_replace(m);
                     self.emit(StationEvent::Mode {
-                        at: Timestamp::now(),
+                        at: self.clock.now(),
                         mode: m.to_string(),
                     });
                 }
                 Action::OperatorChanged(o) => {
                     let supervisor = self.config.station.supervisors.contains(&o);
                     if supervisor {
-                        self.supervisor = Some((o.clone(), Timestamp::now()));
+                        self.supervisor = Some((o.clone(), self.clock.now()));
                     }
                     self.emit(StationEvent::Operator {
-                        at: Timestamp::now(),
+                        at: self.clock.now(),
                         id: o,
                         supervisor,
                     });
@@ -473,7 +478,7 @@ impl StationTask {
 
     /// `CMD:OVERRIDE`: record the move just refused, naming the supervisor.
     async fn override_last(&mut self, record: ScanRecord) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let Some(by) = self.supervisor_present(now) else {
             self.tally.rejected += 1;
             self.refuse_override("a supervisor must scan their badge first");
@@ -523,7 +528,7 @@ impl StationTask {
         signer: crate::signers::Signer,
         why: String,
     ) -> Result<Recorded, String> {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if self.overridable(now).is_none() {
             self.last_refused = None;
             return Err("no refused move in the last 60 s to override".to_owned());
@@ -622,7 +627,7 @@ impl StationTask {
     }
 
     pub(super) async fn propose(&mut self, mut mv: Move) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if let Err(e) = self.number_new_lot(&mut mv, now).await {
             self.tally.failed += 1;
             tracing::error!(error = %e, "move not recorded");

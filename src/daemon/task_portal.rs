@@ -113,7 +113,7 @@ impl StationTask {
             "door cycle closed"
         );
         self.emit(StationEvent::Info {
-            at: Timestamp::now(),
+            at: self.clock.now(),
             text: cycle_text(&plan),
         });
         for mv in plan.moves {

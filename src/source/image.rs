@@ -317,6 +317,8 @@ pub struct ImageDirSettings {
     pub max_frame_bytes: usize,
     /// Symbology to assume for barcodes rxing gives no identifier for.
     pub assume_symbology: Option<AimId>,
+    /// Stamps each frame with when it was read.
+    pub clock: crate::clock::Clock,
 }
 
 /// Most files looked at in one pass (the rest wait for the next).
@@ -413,7 +415,7 @@ pub async fn run(
                             source: s.name.clone(),
                             bytes: scan.bytes,
                             assume_symbology: s.assume_symbology,
-                            at: jiff::Timestamp::now(),
+                            at: s.clock.now(),
                             seq,
                         };
                         tokio::select! {

@@ -27,6 +27,11 @@ pub struct ReplaySettings {
     pub max_frame_bytes: usize,
     /// Symbology to assume for frames without an AIM prefix.
     pub assume_symbology: Option<AimId>,
+    /// Stamps each frame; relative dates in the capture (`{+25d}`) count
+    /// from its day when the capture is loaded.
+    pub clock: crate::clock::Clock,
+    /// The plant's time zone (which day "today" is).
+    pub timezone: jiff::tz::TimeZone,
 }
 
 /// A capture that could not be loaded.
@@ -57,14 +62,15 @@ pub enum ReplayError {
 }
 
 /// Load and check the capture (at start-up, so a bad file stops the daemon
-/// before it reports ready).
+/// before it reports ready). Template dates count from today at the plant.
 pub fn load(s: &ReplaySettings) -> Result<Vec<capture::CapturedFrame>, ReplayError> {
     let text = std::fs::read_to_string(&s.path).map_err(|source| ReplayError::Read {
         name: s.name.clone(),
         path: s.path.clone(),
         source,
     })?;
-    capture::parse(&text, s.max_frame_bytes).map_err(|source| ReplayError::Format {
+    let today = s.clock.now().to_zoned(s.timezone.clone()).date();
+    capture::parse(&text, s.max_frame_bytes, today).map_err(|source| ReplayError::Format {
         name: s.name.clone(),
         path: s.path.clone(),
         source,
@@ -95,7 +101,7 @@ pub async fn run(
                 source: s.name.clone(),
                 bytes: f.bytes.clone(),
                 assume_symbology: s.assume_symbology,
-                at: jiff::Timestamp::now(),
+                at: s.clock.now(),
                 seq,
             };
             tokio::select! {

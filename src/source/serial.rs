@@ -216,6 +216,8 @@ pub struct SerialSettings {
     pub feedback: ScannerFeedback,
     /// Longest wait between reconnect attempts.
     pub reconnect_max: Duration,
+    /// Stamps each frame with when it was read.
+    pub clock: crate::clock::Clock,
 }
 
 /// Why a connection ended.
@@ -504,7 +506,7 @@ impl Connection<'_> {
                         source: self.s.name.clone(),
                         bytes,
                         assume_symbology: self.s.assume_symbology,
-                        at: jiff::Timestamp::now(),
+                        at: self.s.clock.now(),
                         seq: self.seq,
                     };
                     tokio::select! {

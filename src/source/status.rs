@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
+
+use crate::clock::Clock;
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -88,6 +90,7 @@ pub struct DeviceStatus {
 pub struct StatusReporter {
     source: Arc<str>,
     tx: Arc<watch::Sender<DeviceStatus>>,
+    clock: Clock,
 }
 
 impl StatusReporter {
@@ -123,7 +126,7 @@ impl StatusReporter {
                 cur.disconnects = cur.disconnects.saturating_add(1);
             }
             cur.state = state;
-            cur.since = Timestamp::now();
+            cur.since = self.clock.now();
             true
         });
     }
@@ -138,14 +141,24 @@ impl StatusReporter {
 #[derive(Debug, Clone, Default)]
 pub struct Devices {
     inner: Arc<Mutex<BTreeMap<Arc<str>, watch::Receiver<DeviceStatus>>>>,
+    /// Stamps when each state began.
+    clock: Clock,
 }
 
 impl Devices {
+    /// An empty registry whose states are stamped by `clock`.
+    pub fn new(clock: Clock) -> Devices {
+        Devices {
+            inner: Arc::default(),
+            clock,
+        }
+    }
+
     /// Register a source and get the reporter it will use.
     pub fn register(&self, source: Arc<str>) -> StatusReporter {
         let (tx, rx) = watch::channel(DeviceStatus {
             state: DeviceState::Starting,
-            since: Timestamp::now(),
+            since: self.clock.now(),
             disconnects: 0,
         });
         if let Ok(mut map) = self.inner.lock() {
@@ -154,6 +167,7 @@ impl Devices {
         StatusReporter {
             source,
             tx: Arc::new(tx),
+            clock: self.clock.clone(),
         }
     }
 

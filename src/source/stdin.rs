@@ -21,6 +21,8 @@ pub struct StdinSettings {
     pub max_frame_bytes: usize,
     /// Symbology to assume for scans without an AIM prefix.
     pub assume_symbology: Option<AimId>,
+    /// Stamps each frame with when it was read.
+    pub clock: crate::clock::Clock,
 }
 
 /// Typing aids for the GS byte (FNC1) when scans are typed: `{GS}`, `<GS>`,
@@ -95,7 +97,7 @@ pub async fn run(
             source: s.name.clone(),
             bytes,
             assume_symbology: s.assume_symbology,
-            at: jiff::Timestamp::now(),
+            at: s.clock.now(),
             seq,
         };
         tokio::select! {
@@ -130,6 +132,7 @@ mod tests {
             name: "t".into(),
             max_frame_bytes: 10,
             assume_symbology: None,
+            clock: crate::clock::Clock::system(),
         };
         let n = run(s, input, tx, CancellationToken::new()).await;
         let mut got = Vec::new();

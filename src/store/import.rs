@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::clock::{Anchor, DayOffset};
 use crate::ident::check_digit::mod10_valid;
 use crate::model::{
     BomLine, FefoPolicy, Item, ItemCode, Location, LocationCode, Lot, LotKey, LotNo, LotStatus,
@@ -252,14 +253,15 @@ impl Kind {
 }
 
 /// Load a `.json` or `.csv` file (`kind` only for CSV; guessed from the
-/// header when `None`).
-pub fn load(path: &Path, kind: Option<Kind>) -> Result<MasterData, ImportError> {
+/// header when `None`). Relative dates (`today`, `+25d`, `-3d`) are
+/// resolved against `anchor`, the day and instant of the import.
+pub fn load(path: &Path, kind: Option<Kind>, anchor: &Anchor) -> Result<MasterData, ImportError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| ImportError::one(&name, None, None, format!("cannot read: {e}")))?;
     match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => parse_json(&name, &text),
-        Some("csv") => parse_csv(&name, &text, kind),
+        Some("json") => parse_json(&name, &text, anchor),
+        Some("csv") => parse_csv(&name, &text, kind, anchor),
         _ => Err(ImportError::one(
             &name,
             None,
@@ -285,6 +287,8 @@ struct Fields<'a> {
     /// Raw JSON text of the row, to find a field's own line.
     json_text: Option<&'a str>,
     values: BTreeMap<&'a str, Raw<'a>>,
+    /// What relative dates count from.
+    anchor: &'a Anchor,
 }
 
 type FieldResult<T> = Result<T, Problem>;
@@ -375,28 +379,52 @@ impl<'a> Fields<'a> {
         self.qty_of(name, &s)
     }
 
+    /// A date: `YYYY-MM-DD`, or days from the import's day (`today`,
+    /// `+25d`, `-3d`).
     fn date_opt(&self, name: &str) -> FieldResult<Option<Date>> {
-        match self.str_opt(name)? {
-            None => Ok(None),
-            Some(s) => s.parse::<Date>().map(Some).map_err(|_| {
+        let Some(s) = self.str_opt(name)? else {
+            return Ok(None);
+        };
+        if let Some(off) = DayOffset::parse(&s) {
+            return off.date(self.anchor.today).map(Some).ok_or_else(|| {
                 self.problem(
                     name,
-                    format!("`{s}` is not a date: use YYYY-MM-DD, e.g. 2026-12-31"),
+                    format!("`{s}` from {} is outside the calendar", self.anchor.today),
                 )
-            }),
+            });
         }
+        s.parse::<Date>().map(Some).map_err(|_| {
+            self.problem(
+                name,
+                format!(
+                    "`{s}` is not a date: use YYYY-MM-DD, e.g. 2026-12-31, or days from the                      import's day, e.g. today, +25d or -3d"
+                ),
+            )
+        })
     }
 
+    /// An instant: RFC 3339, or whole days (24 h) from the import's instant
+    /// (`today`, `+25d`, `-3d`).
     fn timestamp_opt(&self, name: &str) -> FieldResult<Option<Timestamp>> {
-        match self.str_opt(name)? {
-            None => Ok(None),
-            Some(s) => s.parse::<Timestamp>().map(Some).map_err(|_| {
+        let Some(s) = self.str_opt(name)? else {
+            return Ok(None);
+        };
+        if let Some(off) = DayOffset::parse(&s) {
+            return off.instant(self.anchor.now).map(Some).ok_or_else(|| {
                 self.problem(
                     name,
-                    format!("`{s}` is not an instant: use RFC 3339, e.g. 2026-03-01T08:00:00Z"),
+                    format!("`{s}` from {} is outside the calendar", self.anchor.now),
                 )
-            }),
+            });
         }
+        s.parse::<Timestamp>().map(Some).map_err(|_| {
+            self.problem(
+                name,
+                format!(
+                    "`{s}` is not an instant: use RFC 3339, e.g. 2026-03-01T08:00:00Z, or days                      from the import, e.g. -3d"
+                ),
+            )
+        })
     }
 
     fn status_of(&self, name: &str, s: &str) -> FieldResult<LotStatus> {
@@ -459,6 +487,7 @@ impl<'a> Fields<'a> {
                         line: self.line,
                         json_text: self.json_text,
                         values: m.iter().map(|(k, v)| (k.as_str(), Raw::Json(v))).collect(),
+                        anchor: self.anchor,
                     }),
                     _ => Err(self.problem(name, "expected an array of objects")),
                 })
@@ -737,7 +766,7 @@ fn push_row<T>(
 
 /// Parse a JSON master data file:
 /// `{"items": [..], "lots": [..], "locations": [..], "work_orders": [..], "shipments": [..]}`.
-pub fn parse_json(file: &str, text: &str) -> Result<MasterData, ImportError> {
+pub fn parse_json(file: &str, text: &str, anchor: &Anchor) -> Result<MasterData, ImportError> {
     let top: BTreeMap<&str, Vec<&RawValue>> = serde_json::from_str(text).map_err(|e| {
         ImportError::one(
             file,
@@ -781,6 +810,7 @@ pub fn parse_json(file: &str, text: &str) -> Result<MasterData, ImportError> {
                     .iter()
                     .map(|(k, v)| (k.as_str(), Raw::Json(v)))
                     .collect(),
+                anchor,
             };
             if let Err(p) = unknown_fields(&f, kind.fields()) {
                 problems.push(p);
@@ -822,7 +852,12 @@ fn finish(data: MasterData, problems: Vec<Problem>) -> Result<MasterData, Import
 /// Parse a CSV master data file of one kind (header row required). Work
 /// orders and shipments take one row per BOM line / shipment line; rows with
 /// the same `id` form one record.
-pub fn parse_csv(file: &str, text: &str, kind: Option<Kind>) -> Result<MasterData, ImportError> {
+pub fn parse_csv(
+    file: &str,
+    text: &str,
+    kind: Option<Kind>,
+    anchor: &Anchor,
+) -> Result<MasterData, ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -882,6 +917,7 @@ pub fn parse_csv(file: &str, text: &str, kind: Option<Kind>) -> Result<MasterDat
                 .zip(rec.iter())
                 .map(|(h, v)| (h, Raw::Text(v)))
                 .collect(),
+            anchor,
         };
         match kind {
             Kind::Items => push_row(&mut data.items, &mut problems, &f, item_of(&f)),
@@ -1127,7 +1163,7 @@ mod tests {
     #[test]
     fn a_json_type_error_names_the_file_the_line_of_the_field_and_what_is_allowed() {
         let text = "{\n  \"items\": [\n    {\"code\": \"09506000134352\", \"description\": \"Oats\", \"unit\": \"kg\"},\n    {\n      \"code\": \"09506000134353\",\n      \"description\": \"Milk\",\n      \"unit\": \"l\"\n    }\n  ],\n  \"lots\": [\n    {\"item\": \"09506000134352\",\n     \"lot\": \"A1\",\n     \"status\": \"quarantined\"}\n  ]\n}\n";
-        let err = parse_json("demo.json", text).unwrap_err();
+        let err = parse_json("demo.json", text, &crate::clock::anchor_for_tests()).unwrap_err();
         assert_eq!(err.problems.len(), 2, "{err}");
         let p = &err.problems[0];
         assert_eq!(p.line, Some(5));
@@ -1148,10 +1184,10 @@ mod tests {
     #[test]
     fn csv_kind_comes_from_the_header_and_bad_quantities_name_the_line() {
         let text = "code,description,unit\n09506000134352,Oats,kg\n";
-        let d = parse_csv("items.csv", text, None).unwrap();
+        let d = parse_csv("items.csv", text, None, &crate::clock::anchor_for_tests()).unwrap();
         assert_eq!(d.items.len(), 1);
         let text = "item,lot,on_hand\n09506000134352,A1,DOCK=12\n09506000134352,A2,DOCK=1.2345\n";
-        let err = parse_csv("lots.csv", text, None).unwrap_err();
+        let err = parse_csv("lots.csv", text, None, &crate::clock::anchor_for_tests()).unwrap_err();
         let p = &err.problems[0];
         assert_eq!((p.line, p.field.as_deref()), (Some(3), Some("on_hand")));
         assert!(p.message.contains("at most 3 decimals"));
@@ -1160,7 +1196,7 @@ mod tests {
     #[test]
     fn csv_work_order_rows_with_one_id_form_one_bom() {
         let text = "id,output_item,bom_item,bom_qty\nWO1,P,A,10\nWO1,P,B,2.5\n";
-        let d = parse_csv("wo.csv", text, None).unwrap();
+        let d = parse_csv("wo.csv", text, None, &crate::clock::anchor_for_tests()).unwrap();
         assert_eq!(d.work_orders.len(), 1);
         assert_eq!(d.work_orders[0].value.bom.len(), 2);
     }
@@ -1168,7 +1204,7 @@ mod tests {
     #[test]
     fn references_to_rows_nowhere_are_refused_with_their_place() {
         let text = "{\"lots\": [{\"item\": \"X\", \"lot\": \"1\", \"on_hand\": {\"NOWHERE\": 1}}]}";
-        let d = parse_json("f.json", text).unwrap();
+        let d = parse_json("f.json", text, &crate::clock::anchor_for_tests()).unwrap();
         let err = check_references(&d, |_, _| Ok(false)).unwrap_err();
         let StoreError::Import(e) = err else { panic!() };
         assert_eq!(e.problems.len(), 2);

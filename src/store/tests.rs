@@ -44,7 +44,8 @@ fn open(dir: &TempDir) -> Store {
 
 async fn with_master(dir: &TempDir) -> Store {
     let store = open(dir);
-    let data = import::parse_json("master.json", MASTER).unwrap();
+    let data =
+        import::parse_json("master.json", MASTER, &crate::clock::anchor_for_tests()).unwrap();
     store.import(data).await.unwrap();
     store
 }
@@ -249,7 +250,7 @@ async fn group_commit_answers_every_concurrent_caller_with_unique_gap_free_seqs(
     )
     .unwrap();
     store
-        .import(import::parse_json("m.json", MASTER).unwrap())
+        .import(import::parse_json("m.json", MASTER, &crate::clock::anchor_for_tests()).unwrap())
         .await
         .unwrap();
     commit_new(&store, tx("s0", receive("L1", 1000, "DOCK"))).await;
@@ -470,7 +471,7 @@ async fn an_import_with_one_bad_reference_applies_nothing_and_names_file_line_an
      "on_hand": {"CAGE": "1"}}
   ]
 }"#;
-    let data = import::parse_json("master.json", text).unwrap();
+    let data = import::parse_json("master.json", text, &crate::clock::anchor_for_tests()).unwrap();
     let err = store.import(data).await.unwrap_err();
     let StoreError::Import(e) = err else {
         panic!("{err}")
@@ -491,7 +492,12 @@ async fn the_demo_data_imports_and_verifies() {
     let dir = TempDir::new().unwrap();
     let store = open(&dir);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo-data");
-    let json = import::load(&root.join("master.json"), None).unwrap();
+    let json = import::load(
+        &root.join("master.json"),
+        None,
+        &crate::clock::anchor_for_tests(),
+    )
+    .unwrap();
     let summary = store.import(json).await.unwrap();
     assert!(summary.items >= 3 && summary.lots >= 3, "{summary:?}");
     let mut csv = MasterData::default();
@@ -502,7 +508,7 @@ async fn the_demo_data_imports_and_verifies() {
         "work_orders.csv",
         "shipments.csv",
     ] {
-        csv.extend(import::load(&root.join(f), None).unwrap());
+        csv.extend(import::load(&root.join(f), None, &crate::clock::anchor_for_tests()).unwrap());
     }
     store.import(csv).await.unwrap();
     let snap = store.snapshot().unwrap();
@@ -523,7 +529,9 @@ fn a_version_1_store_migrates_dropping_its_old_sync_state_and_keeping_its_transa
     {
         let store = Store::open(&path, StoreConfig::default()).unwrap();
         store
-            .blocking_import(import::parse_json("m.json", MASTER).unwrap())
+            .blocking_import(
+                import::parse_json("m.json", MASTER, &crate::clock::anchor_for_tests()).unwrap(),
+            )
             .unwrap();
         let _ = store
             .blocking_commit(tx("s1", receive("L1", 1, "DOCK")))
@@ -586,7 +594,9 @@ fn blocking_commit_works_outside_a_runtime_and_internal_lot_seqs_count_per_day()
     let dir = TempDir::new().unwrap();
     let store = open(&dir);
     store
-        .blocking_import(import::parse_json("m.json", MASTER).unwrap())
+        .blocking_import(
+            import::parse_json("m.json", MASTER, &crate::clock::anchor_for_tests()).unwrap(),
+        )
         .unwrap();
     let c = store
         .blocking_commit(tx("cli", receive("L1", 1, "DOCK")))
@@ -641,7 +651,8 @@ async fn cached_items_and_locations_follow_imports_and_old_snapshots_keep_their_
     assert!(before.location(&loc("DOCK")).is_none());
     assert!(store.snapshot().unwrap().location(&loc("DOCK")).is_none());
     // ... until an import changes them.
-    let data = import::parse_json("master.json", MASTER).unwrap();
+    let data =
+        import::parse_json("master.json", MASTER, &crate::clock::anchor_for_tests()).unwrap();
     store.import(data).await.unwrap();
     let snap = store.snapshot().unwrap();
     assert_eq!(
@@ -663,7 +674,8 @@ async fn cached_items_and_locations_follow_imports_and_old_snapshots_keep_their_
     assert!(before.item(&ItemCode(OATS.into())).is_none());
 
     let changed = MASTER.replace("Rolled oats", "Rolled oats, organic");
-    let data = import::parse_json("master.json", &changed).unwrap();
+    let data =
+        import::parse_json("master.json", &changed, &crate::clock::anchor_for_tests()).unwrap();
     store.import(data).await.unwrap();
     assert_eq!(
         store

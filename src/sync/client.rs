@@ -10,11 +10,11 @@
 use std::io::Write;
 use std::time::Duration;
 
-use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use super::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushResponse, SnapshotPage};
 use super::retry::{self, Action, Call, Exchange};
+use crate::clock::Clock;
 use crate::config::{SyncConfig, TokenSource};
 use crate::model::{Transaction, TxId};
 use crate::store::RawOutboxEntry;
@@ -124,6 +124,8 @@ pub struct Client {
     base: String,
     station: String,
     token: Option<crate::config::Secret>,
+    /// "Now" for the retry policy (a Retry-After date is read against it).
+    clock: Clock,
 }
 
 /// Largest token, CA bundle, certificate or key file read (a system CA
@@ -158,7 +160,7 @@ fn read(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, ClientErr
 impl Client {
     /// A client for `station` from the `[sync]` settings (reads the token
     /// file, CA bundle and client certificate now).
-    pub fn new(station: &str, c: &SyncConfig) -> Result<Client, ClientError> {
+    pub fn new(station: &str, c: &SyncConfig, clock: Clock) -> Result<Client, ClientError> {
         let token = match &c.token {
             TokenSource::None => None,
             TokenSource::Inline(s) => Some(s.clone()),
@@ -190,6 +192,7 @@ impl Client {
             base: c.central_url.clone(),
             station: station.to_owned(),
             token,
+            clock,
         })
     }
 
@@ -217,7 +220,7 @@ impl Client {
         req: reqwest::RequestBuilder,
     ) -> Result<Vec<u8>, Failure> {
         let fail = |ex: Exchange<'_>, detail: String| Failure {
-            action: retry::classify(call, ex, Timestamp::now()),
+            action: retry::classify(call, ex, self.clock.now()),
             detail,
         };
         let mut resp = match req.send().await {
@@ -294,7 +297,7 @@ impl Client {
         ))
     }
 
-    fn unparsable(call: Call, url: &str, what: String) -> Failure {
+    fn unparsable(&self, call: Call, url: &str, what: String) -> Failure {
         Failure {
             action: retry::classify(
                 call,
@@ -303,7 +306,7 @@ impl Client {
                     body_ok: false,
                     retry_after: None,
                 },
-                Timestamp::now(),
+                self.clock.now(),
             ),
             detail: format!("{url}: {what}"),
         }
@@ -318,7 +321,7 @@ impl Client {
         let mut raw = Vec::with_capacity(txs.len());
         for (i, t) in txs.iter().enumerate() {
             let json = serde_json::to_vec(t).map_err(|e| {
-                Self::unparsable(call, "push", format!("cannot encode the batch: {e}"))
+                self.unparsable(call, "push", format!("cannot encode the batch: {e}"))
             })?;
             raw.push(RawOutboxEntry {
                 index: i as u64,
@@ -334,7 +337,7 @@ impl Client {
     /// decoded and encoded again) and return the checked answer.
     pub async fn push_raw(&self, txs: &[RawOutboxEntry]) -> Result<PushResponse, Failure> {
         let batch = EncodedBatch::new(txs).map_err(|e| {
-            Self::unparsable(
+            self.unparsable(
                 Call::Push {
                     batch_len: txs.len(),
                 },
@@ -362,10 +365,10 @@ impl Client {
         );
         let body = self.exchange(call, &url, req).await?;
         let resp: PushResponse = serde_json::from_slice(&body).map_err(|e| {
-            Self::unparsable(call, &url, format!("the push answer is not valid: {e}"))
+            self.unparsable(call, &url, format!("the push answer is not valid: {e}"))
         })?;
         protocol::check_results(&batch.sent, &resp.results)
-            .map_err(|e| Self::unparsable(call, &url, e.to_string()))?;
+            .map_err(|e| self.unparsable(call, &url, e.to_string()))?;
         Ok(resp)
     }
 
@@ -384,14 +387,14 @@ impl Client {
             .exchange(Call::Pull, &url, self.auth(self.http.get(&url)))
             .await?;
         let page: ChangesResponse = serde_json::from_slice(&body).map_err(|e| {
-            Self::unparsable(
+            self.unparsable(
                 Call::Pull,
                 &url,
                 format!("the changes answer is not valid: {e}"),
             )
         })?;
         if page.lane != lane {
-            return Err(Self::unparsable(
+            return Err(self.unparsable(
                 Call::Pull,
                 &url,
                 format!(
@@ -402,7 +405,7 @@ impl Client {
             ));
         }
         protocol::check_changes(lane, since, &page)
-            .map_err(|e| Self::unparsable(Call::Pull, &url, e.to_string()))?;
+            .map_err(|e| self.unparsable(Call::Pull, &url, e.to_string()))?;
         Ok(page)
     }
 
@@ -426,14 +429,14 @@ impl Client {
             .exchange(Call::Snapshot, &url, self.auth(self.http.get(&url)))
             .await?;
         let page: SnapshotPage = serde_json::from_slice(&body).map_err(|e| {
-            Self::unparsable(
+            self.unparsable(
                 Call::Snapshot,
                 &url,
                 format!("the snapshot page is not valid: {e}"),
             )
         })?;
         if page.lane != lane || page.changes.iter().any(|c| c.entity.lane() != lane) {
-            return Err(Self::unparsable(
+            return Err(self.unparsable(
                 Call::Snapshot,
                 &url,
                 "the snapshot page holds changes of another lane".to_owned(),
@@ -698,7 +701,7 @@ mod tests {
         let Some(sync) = config.sync else {
             unreachable!("[sync] is set")
         };
-        let client = match Client::new("s1", &sync) {
+        let client = match Client::new("s1", &sync, Clock::system()) {
             Ok(c) => c,
             Err(e) => unreachable!("{e}"),
         };

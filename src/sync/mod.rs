@@ -36,6 +36,7 @@ use jiff::Timestamp;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::daemon::{Events, Feedback, StationEvent};
 use crate::store::sync::PushOutcome;
@@ -143,6 +144,8 @@ pub struct Syncer {
     /// Transactions per push; 1 while isolating a refused batch.
     batch_limit: usize,
     last_offline_log: Option<Instant>,
+    /// Stamps contacts, pulls and offline periods.
+    clock: Clock,
 }
 
 impl Syncer {
@@ -153,8 +156,9 @@ impl Syncer {
         station: &str,
         config: &SyncConfig,
         announce: Option<Announce>,
+        clock: Clock,
     ) -> Result<Syncer, SyncError> {
-        let client = Client::new(station, config)?;
+        let client = Client::new(station, config, clock.clone())?;
         let state = store.snapshot()?.sync_state()?;
         Ok(Syncer {
             store,
@@ -166,6 +170,7 @@ impl Syncer {
             batch_limit: config.batch_size.max(1),
             config: config.clone(),
             last_offline_log: None,
+            clock,
         })
     }
 
@@ -175,7 +180,7 @@ impl Syncer {
     }
 
     fn contact(&mut self) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if let Some(since) = self.state.offline_since.take() {
             let outbox = self.outbox_depth();
             tracing::info!(offline_since = %since, offline_for = %fmt_age(now, since), outbox, "central server reachable again");
@@ -215,7 +220,7 @@ impl Syncer {
             reason,
             Reason::Timeout | Reason::Connect | Reason::BodyBroken | Reason::ServerError
         );
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if transport && self.state.offline_since.is_none() {
             self.state.offline_since = Some(now);
             tracing::warn!(error = %f.detail, "central server unreachable; the station keeps working offline");
@@ -242,7 +247,7 @@ impl Syncer {
     }
 
     fn log_offline(&self, since: Timestamp) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let (depth, oldest) = match self.store.snapshot() {
             Ok(s) => (
                 s.outbox_len().unwrap_or(0),
@@ -354,7 +359,7 @@ impl Syncer {
 
     /// What a checked push answer does to the store.
     fn outcome(&mut self, resp: &protocol::PushResponse, tally: &mut PushTally) -> PushOutcome {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let mut outcome = PushOutcome::default();
         for r in &resp.results {
             let effective = r.effective();
@@ -486,7 +491,7 @@ impl Syncer {
     ) -> Result<(), Failure> {
         let mut state = self.state.clone();
         if let Some((cursor, head)) = next {
-            Self::set_lane(&mut state, lane, cursor, head, Timestamp::now());
+            Self::set_lane(&mut state, lane, cursor, head, self.clock.now());
         }
         let n = data.len() as u64;
         match self.store.apply_changes(data, state.clone()).await {
@@ -502,7 +507,7 @@ impl Syncer {
                     // centrally has reached the station.
                     if let Some(a) = &self.announce {
                         let ev = StationEvent::Info {
-                            at: Timestamp::now(),
+                            at: self.clock.now(),
                             text: format!(
                                 "CENTRAL {lot} is now {}: applies from the next scan",
                                 status.as_str()
@@ -609,7 +614,7 @@ impl Syncer {
 
     /// Update the sync gauges from the store and the state.
     fn gauges(&self) {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if let Ok(s) = self.store.snapshot() {
             if let Ok(n) = s.outbox_len() {
                 metrics::gauge!("lotstation_sync_outbox_depth").set(n as f64);

@@ -14,7 +14,7 @@ fn tx(station: &str, seq: u64, item: &str) -> serde_json::Value {
         "seq": seq,
         "move": {"kind": "move", "lines": [{"lot": {"item": item, "lot": "L1"}, "qty": 1000}],
                  "from": "A", "to": "B"},
-        "at": jiff::Timestamp::now(),
+        "at": lotstation::clock::Clock::system().now(),
         "tz_offset_secs": 0,
         "verdict": {"outcome": "accepted", "reasons": []},
         "knowledge": {"status": 0, "master": 0},

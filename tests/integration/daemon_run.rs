@@ -202,7 +202,11 @@ fn accepted_scans_survive_sigkill_at_random_moments_and_the_store_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let config = stdin_config(dir.path());
     // Receiving the same honey lot again is accepted with a warning each time.
-    let label = b"]C10109506000134376172812311028-0912\x1d3103020000\n";
+    let label = format!(
+        "]C1010950600013437617{}1028-0912\x1d3103020000\n",
+        crate::dates::yymmdd(1023)
+    );
+    let label = label.as_bytes();
     let mut acknowledged: Vec<(u64, String)> = Vec::new();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for _round in 0..20 {
@@ -313,7 +317,11 @@ fn a_supervisor_badge_allows_a_release_and_overrides_a_refusal_which_is_recorded
             "unknown_lot = \"reject\"\nrelease_requires_supervisor = true",
         );
     std::fs::write(&config, text).unwrap();
-    let quarantined_oats = "]C10109506000134352172702281024-0912{GS}3103025000";
+    let quarantined_oats = format!(
+        "]C1010950600013435217{}1024-0912{{GS}}3103025000",
+        crate::dates::yymmdd(351)
+    );
+    let quarantined_oats = quarantined_oats.as_str();
     let out = run_scans(
         &config,
         &[

@@ -9,7 +9,12 @@ use serde_json::json;
 
 use crate::kiosk_util::{Daemon, Http, kiosk_config};
 
-const OATS_QUARANTINED: &str = "]C10109506000134352172702281024-0912{GS}3103025000";
+fn oats_quarantined() -> String {
+    format!(
+        "]C1010950600013435217{}1024-0912{{GS}}3103025000",
+        crate::dates::yymmdd(351)
+    )
+}
 const OATS_RELEASED: &str = "(01)09506000134352(17)261231(10)24-0847(3103)025000";
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -33,7 +38,7 @@ fn the_daemon_serves_status_scans_acknowledgements_and_its_live_feed_over_a_sock
         assert_eq!(st["devices"][0]["state"], "connected");
 
         d.scan("]C0WO-1001");
-        d.scan(OATS_QUARANTINED);
+        d.scan(&oats_quarantined());
         assert!(d.line_starting(&["REJECTED"]).contains("24-0912"));
         let (_, st) = http.get("/api/status").await;
         assert_eq!(st["latched"]["codes"][0], "LOT_QUARANTINED", "{st}");

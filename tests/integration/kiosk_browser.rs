@@ -188,7 +188,10 @@ fn the_kiosk_page_shows_verdicts_latches_errors_until_acknowledged_and_takes_man
             "document.getElementById('expecting').textContent.includes('WO-1001')",
         )
         .await;
-        d.scan("]C10109506000134352172702281024-0912{GS}3103025000");
+        d.scan(&format!(
+            "]C1010950600013435217{}1024-0912{{GS}}3103025000",
+            crate::dates::yymmdd(351)
+        ));
         until(
             &c,
             "the refusal",
@@ -212,7 +215,10 @@ fn the_kiosk_page_shows_verdicts_latches_errors_until_acknowledged_and_takes_man
         assert!(shown(&c, "ack-button").await);
 
         // A good scan afterwards: green, but the error stays up.
-        d.scan("]C10109506000134352172612311024-0847{GS}3103025000");
+        d.scan(&format!(
+            "]C1010950600013435217{}1024-0847{{GS}}3103025000",
+            crate::dates::yymmdd(292)
+        ));
         until(
             &c,
             "the accepted issue",
@@ -250,7 +256,10 @@ fn the_kiosk_page_shows_verdicts_latches_errors_until_acknowledged_and_takes_man
             "document.getElementById('mode').textContent === 'receive'",
         )
         .await;
-        d.scan("]C10109506000134376172812311028-0912{GS}3103020000");
+        d.scan(&format!(
+            "]C1010950600013437617{}1028-0912{{GS}}3103020000",
+            crate::dates::yymmdd(1023)
+        ));
         until(
             &c,
             "the receipt",

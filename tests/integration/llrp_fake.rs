@@ -201,7 +201,8 @@ fn event(ev: ReaderEvent) -> Message {
 }
 
 fn now_us() -> u64 {
-    jiff::Timestamp::now()
+    lotstation::clock::Clock::system()
+        .now()
         .as_microsecond()
         .try_into()
         .unwrap_or(0)

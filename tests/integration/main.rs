@@ -17,6 +17,7 @@ mod cli_ident;
 mod cli_llrp;
 mod config_errors;
 mod daemon_run;
+mod dates;
 mod deploy_files;
 mod error_kinds;
 mod fake_scanner;

@@ -43,6 +43,7 @@ fn settings(device: &Path, suffix: Suffix) -> SerialSettings {
         assume_symbology: None,
         feedback: ScannerFeedback::default(),
         reconnect_max: Duration::from_millis(500),
+        clock: lotstation::clock::Clock::system(),
     }
 }
 
@@ -229,7 +230,7 @@ async fn a_megabyte_of_garbage_is_dropped_in_bounded_frames_and_the_next_scan_ar
 
 fn verdict(source: &str, outcome: Outcome) -> StationEvent {
     StationEvent::Verdict(Box::new(VerdictEvent {
-        at: jiff::Timestamp::now(),
+        at: lotstation::clock::Clock::system().now(),
         source: Some(source.to_owned()),
         outcome,
         kind: None,

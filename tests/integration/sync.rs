@@ -15,7 +15,12 @@ use crate::central_util::{Central, JsonValue, bin, free_port, runtime, sent, wai
 pub(crate) const HONEY: &str = "09506000134376";
 /// A complete supplier label: receiving it again and again is accepted
 /// (with a warning) each time.
-pub(crate) const RECEIPT: &str = "]C10109506000134376172812311028-0912\x1d3103020000";
+pub(crate) fn receipt() -> String {
+    format!(
+        "]C1010950600013437617{}1028-0912\x1d3103020000",
+        crate::dates::yymmdd(1023)
+    )
+}
 /// A lot label of the released honey lot 28-0301, 1 kg.
 pub(crate) const HONEY_LOT: &str = "]C1010950600013437610HON-7\x1d3103001000";
 pub(crate) const LONG: Duration = Duration::from_secs(120);
@@ -32,7 +37,7 @@ pub(crate) fn master(dir: &Path) -> PathBuf {
     {"code": "LINE-1"}
   ],
   "lots": [{"item": "09506000134376", "lot": "HON-7", "status": "released",
-            "expiry_date": "2030-06-30", "on_hand": {"A-01": "100000"}}],
+            "expiry_date": "+1300d", "on_hand": {"A-01": "100000"}}],
   "work_orders": [{"id": "WO-1", "output_item": "09506000134376", "status": "released",
                    "bom": [{"item": "09506000134376", "qty": "1000000"}]}]
 }"#,
@@ -300,7 +305,7 @@ fn an_offline_station_records_10000_scans_and_each_arrives_once_in_order_when_ce
     );
     let mut station = Station::start(&cfg);
     // The central is not there: every scan is still judged and recorded.
-    let label = format!("{RECEIPT}\n").repeat(10_000);
+    let label = format!("{}\n", receipt()).repeat(10_000);
     station
         .stdin
         .as_mut()
@@ -359,7 +364,7 @@ fn every_fault_switch_alone_and_all_mixed_leave_central_with_exactly_the_acknowl
     ];
     for faults in phases {
         set_faults(&central.url, faults.clone());
-        feed(&mut station, 25, RECEIPT);
+        feed(&mut station, 25, &receipt());
         let want = station.acked().len();
         wait_until(LONG, &format!("delivery under {faults}"), || {
             central_count(&central.url, "dock-2") >= want
@@ -395,7 +400,7 @@ fn a_station_killed_during_pushes_restarts_and_central_ends_with_each_acknowledg
     let mut acked: Vec<(u64, String)> = Vec::new();
     for round in 0..4 {
         let mut station = Station::start(&cfg);
-        feed(&mut station, 12, RECEIPT);
+        feed(&mut station, 12, &receipt());
         acked.extend(station.acked());
         std::thread::sleep(Duration::from_millis(150 + 170 * round));
         station.kill(); // SIGKILL, mid-push
@@ -575,7 +580,7 @@ fn a_transaction_central_rejects_is_parked_and_outbox_retry_sends_it_again_after
     let central = Central::start("127.0.0.1:0", &data, &[]);
     let cfg = config(dir.path(), "dock-4", "receive", &central.url, "");
     let mut station = Station::start(&cfg);
-    feed(&mut station, 2, RECEIPT);
+    feed(&mut station, 2, &receipt());
     wait_until(LONG, "the rejections", || station.count("EXCEPTION") >= 2);
     assert!(station.lines().iter().any(|l| l.contains("UNKNOWN_ITEM")));
     let acked = station.acked();

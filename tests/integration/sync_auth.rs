@@ -14,7 +14,7 @@ use rcgen::{
 };
 
 use crate::central_util::{Central, JsonValue, bin, free_port, runtime, sent, wait_until};
-use crate::sync::{LONG, RECEIPT, Station, config, feed, outbox};
+use crate::sync::{LONG, Station, config, feed, outbox, receipt};
 
 /// A certificate authority made for one test.
 struct Ca {
@@ -167,7 +167,7 @@ fn a_station_pushes_over_https_when_its_ca_bundle_trusts_the_central_and_is_refu
     // and cannot deliver them.
     let cfg = config(d, "dock-tls", "receive", &url, "");
     let mut station = Station::start(&cfg);
-    feed(&mut station, 3, RECEIPT);
+    feed(&mut station, 3, &receipt());
     let acked = station.acked();
     station.finish();
 
@@ -220,7 +220,7 @@ fn a_station_pushes_over_https_when_its_ca_bundle_trusts_the_central_and_is_refu
     // Plain HTTP to the HTTPS port is no way around it.
     let plain = config(d, "dock-plain", "receive", &central.url, "");
     let mut station = Station::start(&plain);
-    feed(&mut station, 1, RECEIPT);
+    feed(&mut station, 1, &receipt());
     station.finish();
     let (ok, out, _) = sync_once(&plain);
     assert!(!ok, "{out}");
@@ -265,7 +265,7 @@ fn a_central_requiring_client_certificates_takes_the_station_with_its_certificat
         ),
     );
     let mut station = Station::start(&cfg);
-    feed(&mut station, 4, RECEIPT);
+    feed(&mut station, 4, &receipt());
     let acked = station.acked();
     wait_until(LONG, "delivery with the client certificate", || {
         sent_tls(&url, "dock-mtls", &plant.pem, Some((&good_cert, &good_key))).len() >= 4
@@ -287,7 +287,7 @@ fn a_central_requiring_client_certificates_takes_the_station_with_its_certificat
         &format!("ca_bundle = {:?}", plant.pem),
     );
     let mut station = Station::start(&cfg);
-    feed(&mut station, 2, RECEIPT);
+    feed(&mut station, 2, &receipt());
     station.finish();
     let store = d.join("dock-nocert.redb");
     let (ok, out, err) = sync_once(&cfg);
@@ -409,7 +409,7 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
     let inline = config(d, "dock-inline", "receive", &url, "");
     with_log_and_token(&inline, "debug", &format!("token = \"{TOKEN_INLINE}\""));
     let mut station = Station::start_captured(&inline, &[]);
-    feed(&mut station, 3, RECEIPT);
+    feed(&mut station, 3, &receipt());
     wait_until(LONG, "the station to log that it is offline", || {
         station.errs().iter().any(|l| l.contains("unreachable"))
     });
@@ -451,7 +451,7 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
     let file_cfg = config(d, "dock-file", "receive", &central.url, "");
     with_log_and_token(&file_cfg, "warn", &format!("token_file = {token_file:?}"));
     let mut station = Station::start_captured(&file_cfg, &[("RUST_LOG", "trace")]);
-    feed(&mut station, 2, RECEIPT);
+    feed(&mut station, 2, &receipt());
     wait_until(LONG, "delivery with the token file", || {
         sent(&central.url, "dock-file").len() >= 2
     });
@@ -460,7 +460,7 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
     assert!(seen.contains("TRACE"), "trace logging is on: {seen}");
     std::fs::write(&token_file, TOKEN_OTHER).unwrap();
     let mut station = Station::start_captured(&file_cfg, &[("RUST_LOG", "trace")]);
-    feed(&mut station, 1, RECEIPT);
+    feed(&mut station, 1, &receipt());
     wait_until(LONG, "the refusal of another station's token", || {
         station.errs().iter().any(|l| l.contains("another station"))
     });

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::central_util::{Central, free_port, sent, wait_until};
-use crate::sync::{HONEY_LOT, LONG, RECEIPT, Station, config};
+use crate::sync::{HONEY_LOT, LONG, Station, config, receipt};
 
 /// The sync tests' master data with a shipment of honey.
 fn master_with_shipment(dir: &Path) {
@@ -21,7 +21,7 @@ fn master_with_shipment(dir: &Path) {
     {"code": "LINE-1"}
   ],
   "lots": [{"item": "09506000134376", "lot": "HON-7", "status": "released",
-            "expiry_date": "2030-06-30", "on_hand": {"A-01": "100000"}}],
+            "expiry_date": "+1300d", "on_hand": {"A-01": "100000"}}],
   "shipments": [{"id": "SH-1", "customer": "C-9",
                  "lines": [{"item": "09506000134376", "qty": "50"}]}]
 }"#,
@@ -60,7 +60,7 @@ fn a_station_never_synced_needs_a_supervisor_to_ship_but_not_to_receive_and_ship
         });
     };
     // A receipt is not in staleness_moves: recorded without a supervisor.
-    station.scan(RECEIPT);
+    station.scan(&receipt());
     wait_for(&station, "the receipt", 1, "ACCEPTED  receive");
     // The ship is refused with the reason, for a supervisor.
     station.scan("CMD:SHIP");

@@ -52,6 +52,7 @@ async fn an_absent_scanner_is_reported_as_no_device_and_the_source_stops_on_canc
             mode,
             gap: Duration::from_millis(200),
             assume_symbology: None,
+            clock: lotstation::clock::Clock::system(),
         };
         let task = tokio::spawn(usb_hid::run(settings, tx, status, cancel.clone()));
         let state = wait_for_state(&mut rx, "no_device").await;
@@ -139,7 +140,13 @@ format = "text"
     // ...and the station still serves its other source.
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(b"]C10109506000134376172812311028-0912\n")
+        .write_all(
+            format!(
+                "]C1010950600013437617{}1028-0912\n",
+                crate::dates::yymmdd(1023)
+            )
+            .as_bytes(),
+        )
         .unwrap();
     drop(stdin);
     let mut out = BufReader::new(child.stdout.take().unwrap());

@@ -86,6 +86,8 @@ pub struct ReaderSettings {
     pub backoff: (Duration, Duration),
     /// Raw frame trace (`--trace-llrp`), shared by all readers.
     pub trace: Option<Trace>,
+    /// Stamps tag reads, GPI changes and trace lines.
+    pub clock: crate::clock::Clock,
 }
 
 impl ReaderSettings {
@@ -101,6 +103,7 @@ impl ReaderSettings {
             max_message_bytes: codec::DEFAULT_MAX_MESSAGE_LEN,
             backoff: (Duration::from_millis(500), Duration::from_secs(30)),
             trace: None,
+            clock: crate::clock::Clock::system(),
         }
     }
 }
@@ -145,16 +148,11 @@ impl Trace {
         })
     }
 
-    fn frame(&self, reader: &str, inbound: bool, bytes: &[u8]) {
+    fn frame(&self, reader: &str, inbound: bool, bytes: &[u8], at: Timestamp) {
         let dir = if inbound { "R>C" } else { "C>R" };
         if let Ok(mut f) = self.file.lock() {
             // A trace that cannot be written must not stop the reader.
-            let _ = writeln!(
-                f,
-                "{} reader={reader} {dir} {}",
-                Timestamp::now(),
-                codec::hex(bytes)
-            );
+            let _ = writeln!(f, "{at} reader={reader} {dir} {}", codec::hex(bytes));
         }
     }
 }
@@ -292,7 +290,12 @@ impl<'a> Connection<'a> {
     async fn send_with_id(&mut self, m: &Message, id: u32) -> Result<(), SessionError> {
         let bytes = m.encode(id)?;
         if let Some(t) = &self.settings.trace {
-            t.frame(&self.settings.name, false, &bytes);
+            t.frame(
+                &self.settings.name,
+                false,
+                &bytes,
+                self.settings.clock.now(),
+            );
         }
         tracing::trace!(reader = %self.settings.name, message = m.name(), id, "sent");
         self.stream.write_all(&bytes).await?;
@@ -304,7 +307,7 @@ impl<'a> Connection<'a> {
         loop {
             if let Some(frame) = self.splitter.next_frame()? {
                 if let Some(t) = &self.settings.trace {
-                    t.frame(&self.settings.name, true, frame);
+                    t.frame(&self.settings.name, true, frame, self.settings.clock.now());
                 }
                 let env = Envelope::decode(frame)?;
                 self.last_rx = Instant::now();
@@ -482,7 +485,7 @@ impl<'a> Connection<'a> {
     }
 
     fn report(&mut self, r: RoAccessReport) {
-        let now = Timestamp::now();
+        let now = self.settings.clock.now();
         for t in r.tags {
             self.counters.reads += 1;
             let read = TagRead {
@@ -505,7 +508,7 @@ impl<'a> Connection<'a> {
                 reader: name.clone(),
                 port: g.port,
                 high: g.high,
-                at: Timestamp::now(),
+                at: self.settings.clock.now(),
             }));
         }
         if let Some(a) = ev.antenna {

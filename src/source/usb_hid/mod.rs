@@ -167,6 +167,8 @@ pub struct UsbHidSettings {
     pub gap: Duration,
     /// Symbology to assume for scans without an AIM prefix.
     pub assume_symbology: Option<AimId>,
+    /// Stamps each frame with when it was read.
+    pub clock: crate::clock::Clock,
 }
 
 /// The decoder of either mode.
@@ -696,7 +698,7 @@ fn read_loop(
                         source: s.name.clone(),
                         bytes: scan.bytes,
                         assume_symbology: s.assume_symbology,
-                        at: jiff::Timestamp::now(),
+                        at: s.clock.now(),
                         seq: *seq,
                     };
                     if tx.blocking_send(frame).is_err() {

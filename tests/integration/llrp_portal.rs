@@ -11,13 +11,25 @@ use std::time::Duration;
 
 use crate::llrp_fake::{FakeReader, Script, ScriptedRead};
 
-const PLUS_A1: &str = "F7B0950600013435282A6C4421A63260C9A4117359F0";
-const PLUS_A2: &str = "F7B0950600013435282A6C8421A63260C9A4117359F0";
-const PLUS_B3: &str = "F7B0950600013435282A6CC421A63260C9A421736DE0";
+/// SGTIN+ cases of oats 09506000134352, serials S1 and S2 of lot L2024A
+/// and S3 of lot L2024B, up to their +AIDC (17) expiry.
+const PLUS_A1: &str = "F7B0950600013435282A6C4421A63260C9A41";
+const PLUS_A2: &str = "F7B0950600013435282A6C8421A63260C9A41";
+const PLUS_B3: &str = "F7B0950600013435282A6CC421A63260C9A42";
 const SSCC: &str = "3174257BF4499602D2000000";
 const OUT_1: &str = "3034257BF7194E40000003E9";
 const OUT_2: &str = "3034257BF7194E40000003EA";
 const QUARANTINED: &str = "3034257BF6B7A64000000001";
+
+/// The whole tag: `body` with AI (17) = `days` from today. In +AIDC data an
+/// AI code is two BCD digits (0x17) and a 6-digit date 16 bits (YY 7, MM 4,
+/// DD 5); four bits of padding end these tags.
+fn expiring(body: &str, days: i32) -> String {
+    let d = crate::dates::yymmdd(days);
+    let n = |r: std::ops::Range<usize>| d[r].parse::<u16>().unwrap();
+    let bits = (n(0..2) << 9) | (n(2..4) << 5) | n(4..6);
+    format!("{body}17{bits:04X}0")
+}
 
 /// Reads of `epcs` passing the door from `start_ms`: three reads each on the
 /// first side's antenna, then three on the other side's, RSSI rising then
@@ -119,7 +131,12 @@ side = "inside"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pallets_through_a_dock_door_become_receipts_and_a_checked_shipment_and_a_quarantined_lot_is_refused()
  {
-    let mut reads = passage(0, &[SSCC, PLUS_A1, PLUS_A2, PLUS_B3], true);
+    let (a1, a2, b3) = (
+        expiring(PLUS_A1, 292),
+        expiring(PLUS_A2, 292),
+        expiring(PLUS_B3, 473),
+    );
+    let mut reads = passage(0, &[SSCC, &a1, &a2, &b3], true);
     reads.extend(passage(3000, &[OUT_1, OUT_2], false));
     reads.extend(passage(6000, &[QUARANTINED], false));
     let reader = FakeReader::start(Script {

@@ -34,9 +34,10 @@ use lotstation::model::{
     FefoPolicy, Item, ItemCode, LocationCode, Lot, LotKey, LotLine, LotNo, LotStatus, Move,
     MoveKind, Qty, ScanRecord, Transaction, TxId, Verdict,
 };
+use lotstation::protocol::Lane;
 use lotstation::store::import::{MasterData, Origin, Row};
 use lotstation::store::{Store, StoreConfig, import};
-use lotstation::sync::{PullTally, PushTally, Syncer, protocol::Lane};
+use lotstation::sync::{PullTally, PushTally, Syncer};
 use tempfile::TempDir;
 
 const HONEY: &str = "09506000134376";

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -654,4 +655,47 @@ mod tests {
         assert_eq!(Qty::from_gs1_decimal("000042", 0), Some(Qty(42_000)));
         assert_eq!(Qty::from_gs1_decimal("123456", 5), Some(Qty(1_235)));
     }
+}
+
+// ------------------------------------------------------------ RFID portal input
+
+/// One tag read by one reader antenna, as the portal engine receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRead {
+    /// The reader's source name.
+    pub reader: Arc<str>,
+    /// Antenna (0 when the reader did not say).
+    pub antenna: u16,
+    /// EPC bank bytes (starting at the header, without the PC word).
+    pub epc: Vec<u8>,
+    /// Peak RSSI, dBm × 100.
+    pub rssi_cdbm: Option<i32>,
+    /// How many times the reader saw the tag for this report (≥ 1).
+    pub count: u16,
+    /// The reader's last-seen time, µs since 1970 (its clock, not ours).
+    pub reader_time_us: Option<u64>,
+    /// When lotstation received it.
+    pub at: Timestamp,
+}
+
+/// A GPI (photo-eye, door sensor) changed level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpiChange {
+    /// The reader's source name.
+    pub reader: Arc<str>,
+    /// GPI port.
+    pub port: u16,
+    /// New level.
+    pub high: bool,
+    /// When lotstation received it.
+    pub at: Timestamp,
+}
+
+/// What the reader sessions send the portal engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortalInput {
+    /// A tag read.
+    Read(TagRead),
+    /// A GPI change.
+    Gpi(GpiChange),
 }

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::{ApiError, ApiState};
-use crate::daemon::control::{Control, KIOSK_SOURCE, StationView};
-use crate::daemon::events::{Recorded, VerdictEvent};
+use crate::events::control::{Control, KIOSK_SOURCE, StationView};
+use crate::events::{Recorded, VerdictEvent};
 use crate::ident::{self, DecodeOptions};
 use crate::model::{ItemCode, Lot, LotKey, LotNo, Transaction};
 use crate::signers::{self, Refusal};
@@ -310,9 +310,9 @@ pub(super) async fn trace(
 #[derive(Debug, Serialize)]
 pub struct Exceptions {
     /// The error shown until acknowledged.
-    pub latched: Option<crate::daemon::control::Latched>,
+    pub latched: Option<crate::events::control::Latched>,
     /// A refused move a supervisor may still override.
-    pub overridable: Option<crate::daemon::control::Overridable>,
+    pub overridable: Option<crate::events::control::Overridable>,
     /// Sources that are not delivering scans (disconnected, retrying,
     /// missing, permission denied).
     pub devices_down: Vec<DeviceView>,

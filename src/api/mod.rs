@@ -53,8 +53,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::daemon::control::{Control, StationView};
-use crate::daemon::events::{Events, StationEvent, VerdictEvent};
+use crate::events::control::{Control, StationView};
+use crate::events::{Events, StationEvent, VerdictEvent};
 use crate::signers::Attempts;
 use crate::source::Frame;
 use crate::source::status::Devices;

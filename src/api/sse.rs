@@ -24,7 +24,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::json::current_status;
 use super::{ApiError, ApiState};
-use crate::daemon::events::StationEvent;
+use crate::events::StationEvent;
 
 /// How often devices and the outbox are looked at for changes.
 pub const STATUS_POLL: Duration = Duration::from_secs(2);

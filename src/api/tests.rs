@@ -12,7 +12,7 @@ use tower::ServiceExt;
 
 use super::*;
 use crate::clock::Clock;
-use crate::daemon::events::StationEvent;
+use crate::events::StationEvent;
 use crate::source::status::DeviceState;
 use crate::station::Station;
 
@@ -148,7 +148,7 @@ impl Bench {
     }
 
     /// The next verdict on the bus (skipping prompts and the like).
-    async fn verdict(&mut self) -> Box<crate::daemon::events::VerdictEvent> {
+    async fn verdict(&mut self) -> Box<crate::events::VerdictEvent> {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 if let StationEvent::Verdict(v) = self.events.recv().await.unwrap() {
@@ -161,7 +161,7 @@ impl Bench {
     }
 
     /// Wait until the station's view satisfies `f`.
-    async fn view_until(&self, f: impl Fn(&crate::daemon::control::StationView) -> bool) {
+    async fn view_until(&self, f: impl Fn(&crate::events::control::StationView) -> bool) {
         let mut rx = self.state.inner.view.clone();
         tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|v| f(v)))
             .await

@@ -20,11 +20,11 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::model::{MoveKind, Transaction};
-use crate::store::import::MasterData;
-use crate::sync::protocol::{
+use crate::protocol::{
     self, Change, ChangesResponse, Cursor, Entity, Lane, LotStatusData, Op, PushResponse,
     ResultKind, SnapshotPage, TxResult, codes,
 };
+use crate::store::import::MasterData;
 
 /// (station, seq) → JSON [`Recorded`]: digest and result.
 const TX_META: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("tx_meta");
@@ -260,10 +260,6 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> CentralError {
     CentralError::Corrupt(format!("{what}: {e}"))
 }
 
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Entity names as stored in [`ENTITIES`] keys.
 fn entity_from_str(s: &str) -> Option<Entity> {
     [
@@ -394,7 +390,7 @@ impl CentralDb {
             let mut results = Vec::with_capacity(txs.len());
             for (tx, (body, digest)) in txs.iter().zip(&bodies) {
                 let tx: &Transaction = tx;
-                let digest = hex(digest);
+                let digest = crate::ident::hex::encode(digest);
                 if tx.seq < next {
                     let rec: Recorded = match meta.get((station, tx.seq))? {
                         Some(g) => {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::db::{CentralDb, CentralError, Incoming};
 use super::faults::{Dice, Faults, Roll};
-use crate::sync::protocol::{self, ErrorBody, Lane, LotStatusData, codes};
+use crate::protocol::{self, ErrorBody, Lane, LotStatusData, codes};
 
 /// Shared state of the routes.
 #[derive(Debug)]

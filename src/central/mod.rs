@@ -239,7 +239,7 @@ pub async fn admin_request(
         .await
         .map_err(|e| format!("{url}: {}", e.without_url()))?;
     if !status.is_success() {
-        let msg = serde_json::from_slice::<crate::sync::protocol::ErrorBody>(&bytes)
+        let msg = serde_json::from_slice::<crate::protocol::ErrorBody>(&bytes)
             .map(|b| format!("{}: {}", b.code, b.message))
             .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
         return Err(format!("{url}: {status}: {msg}"));

@@ -12,9 +12,9 @@ use clap::{Args, Subcommand};
 use lotstation::central::{self, CentralDb, CentralOptions, Faults};
 use lotstation::clock::{Anchor, Clock};
 use lotstation::model::LotStatus;
+use lotstation::protocol::LotStatusData;
 use lotstation::store::import;
 use lotstation::sync::client::ClientTls;
-use lotstation::sync::protocol::LotStatusData;
 use lotstation::telemetry;
 
 use super::store_cmds::LotRef;

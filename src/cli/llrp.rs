@@ -10,7 +10,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use lotstation::ident::epc;
-use lotstation::source::llrp::codec::{DEFAULT_MAX_MESSAGE_LEN, hex, parse_hex};
+use lotstation::ident::hex;
+use lotstation::source::llrp::codec::DEFAULT_MAX_MESSAGE_LEN;
 use lotstation::source::llrp::{self, Envelope, FrameSplitter, ReaderSettings, Trace};
 
 use super::EXIT_REJECTED;
@@ -223,7 +224,7 @@ fn probe(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "  {}  antennas {:?}  reads {n}  best {}  {decoded}",
-            hex(e).to_ascii_uppercase(),
+            hex::encode(e).to_ascii_uppercase(),
             antennas,
             rssi.map_or("-".to_owned(), |r| format!(
                 "{:.2} dBm",
@@ -366,7 +367,7 @@ fn stream_bytes(raw: &[u8]) -> Vec<u8> {
             }
         }
     }
-    parse_hex(&hex).unwrap_or_default()
+    hex::decode(&hex).unwrap_or_default()
 }
 
 enum Item<'a> {

@@ -8,20 +8,27 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use lotstation::ident::{self, AimId, DecodeOptions, Decoded, IdentError};
+use lotstation::config::Config;
+use lotstation::ident::{self, AimId, DecodeOptions, Decoded, IdentError, InternalRules};
 use lotstation::source::stdin;
+use lotstation::station::scan::{self, Reading};
 
 use super::{EXIT_REJECTED, out};
 
-/// Decode one scan (or many, with --jsonl) into GS1 AIs and check them.
+/// Decode one scan (or many, with --jsonl) into GS1 AIs and check them,
+/// exactly as a station reads it: GS1 data, or one of the station's own
+/// codes (badge, work order, location, shipment, command).
 ///
 /// DATA is what a scanner sends: the AIM symbology identifier (e.g. ]C1 for
 /// GS1-128, ]d2 for GS1 DataMatrix, ]Q1 for a QR code) followed by the data,
 /// with the GS character (0x1D) as FNC1 separator. Because GS is hard to type,
 /// `{GS}`, `<GS>` and `\x1d` in DATA stand for it. Also accepted without an
 /// AIM prefix: the bracketed form `(01)09506000134352(10)ABC` and a GS1
-/// Digital Link URI `https://...`. Anything else without a prefix is refused
-/// as ambiguous unless --assume-symbology says what it is.
+/// Digital Link URI `https://...`, and text matching one of the station's
+/// own code patterns (`OP-0001`). Anything else without a prefix is refused
+/// as ambiguous unless --assume-symbology says what it is. With --config, the
+/// station's [decode] settings and [codes] patterns apply; without it, the
+/// defaults.
 ///
 /// Examples:
 ///
@@ -31,12 +38,20 @@ use super::{EXIT_REJECTED, out};
 ///
 ///   lotstation parse --json 'https://id.example.com/01/09506000134352/10/ABC?17=261231'
 ///
+///   lotstation parse --config /etc/lotstation/lotstation.toml OP-0001
+///
 ///   lotstation parse --jsonl < scans.jsonl > results.jsonl
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ParseArgs {
     /// The scan; read from standard input when absent (one scan, trailing newline removed).
     data: Option<String>,
+
+    /// Read scans as the station of this configuration does: its [decode]
+    /// settings (the options below are then ignored, but --assume-symbology)
+    /// and its own code patterns ([codes]).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
 
     /// Print one JSON object instead of the human-readable report.
     #[arg(long, conflicts_with = "jsonl")]
@@ -89,10 +104,40 @@ impl ParseArgs {
     }
 }
 
+/// The decode options and own code patterns: the station's, with --config.
+fn rules(args: &ParseArgs) -> anyhow::Result<Result<(DecodeOptions, InternalRules), ExitCode>> {
+    let Some(path) = &args.config else {
+        return Ok(Ok((args.options(), InternalRules::defaults())));
+    };
+    match Config::load(path) {
+        Ok(c) => {
+            let mut opts = c.decode;
+            if args.assume_symbology.is_some() {
+                opts.assume_symbology = args.assume_symbology;
+            }
+            Ok(Ok((opts, c.codes)))
+        }
+        Err(errors) => {
+            for e in errors.iter() {
+                out::error(&e.to_string());
+            }
+            out::error(&format!(
+                "{}: configuration rejected; check it with `lotstation check-config {}`",
+                path.display(),
+                path.display()
+            ));
+            Ok(Err(ExitCode::from(super::EXIT_FAILURE)))
+        }
+    }
+}
+
 pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
-    let opts = args.options();
+    let (opts, codes) = match rules(&args)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
     if args.jsonl {
-        return run_jsonl(&opts);
+        return run_jsonl(&opts, &codes);
     }
     let data = match &args.data {
         Some(d) => stdin::expand_gs_aids(d.as_bytes()),
@@ -106,28 +151,43 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
             buf
         }
     };
-    let result = ident::decode(&data, &opts);
+    let reading = scan::read(&data, &opts, &codes);
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer(&mut stdout, &JsonResult::from(&result))?;
+        serde_json::to_writer(&mut stdout, &JsonResult::from(&reading))?;
         writeln!(stdout)?;
     } else {
-        match &result {
-            Ok(d) => write_human(&mut stdout, d)?,
-            Err(e) => {
+        match (&reading.own_code, &reading.decoded) {
+            (Some(code), _) => write_own_code(&mut stdout, reading.symbology, code)?,
+            (None, Ok(d)) => write_human(&mut stdout, d)?,
+            (None, Err(e)) => {
                 drop(stdout);
                 write_human_error(&data, e)?;
             }
         }
     }
-    Ok(if result.is_ok() {
+    Ok(if reading.own_code.is_some() || reading.decoded.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_REJECTED)
     })
 }
 
-fn run_jsonl(opts: &DecodeOptions) -> anyhow::Result<ExitCode> {
+fn write_own_code(
+    w: &mut impl Write,
+    symbology: Option<AimId>,
+    code: &ident::InternalCode,
+) -> anyhow::Result<()> {
+    let sym = match symbology {
+        Some(s) => format!("{} ({s})", s.name()),
+        None => "no symbology identifier".to_owned(),
+    };
+    writeln!(w, "{sym}: the station's own code")?;
+    writeln!(w, "  {} {}", code.kind.as_str(), code.id)?;
+    Ok(())
+}
+
+fn run_jsonl(opts: &DecodeOptions, codes: &InternalRules) -> anyhow::Result<ExitCode> {
     // A line may be long, but not unboundedly: a scan is at most
     // max_input_len bytes, and JSON escaping at most sextuples it.
     let max_line = opts.max_input_len.saturating_mul(6).saturating_add(64);
@@ -135,7 +195,7 @@ fn run_jsonl(opts: &DecodeOptions) -> anyhow::Result<ExitCode> {
         match input {
             Ok(scan) => serde_json::to_writer(
                 &mut *w,
-                &JsonResult::from(&ident::decode(scan.as_bytes(), opts)),
+                &JsonResult::from(&scan::read(scan.as_bytes(), opts, codes)),
             )?,
             Err((kind, message)) => write_line_error(&mut *w, line, kind, &message)?,
         }
@@ -200,12 +260,43 @@ pub(super) enum JsonResult<'a> {
         stem: Option<&'a str>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         ignored_query: Vec<[&'a str; 2]>,
+        /// The station's own code (type "internal").
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<JsonCode<'a>>,
         warnings: Vec<JsonWarning<'a>>,
     },
     Err {
         ok: bool,
         error: JsonError<'a>,
     },
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonCode<'a> {
+    kind: &'static str,
+    id: &'a str,
+}
+
+impl<'a> From<&'a Reading> for JsonResult<'a> {
+    fn from(r: &'a Reading) -> Self {
+        match &r.own_code {
+            Some(code) => JsonResult::Ok {
+                ok: true,
+                kind: "internal",
+                symbology: r.symbology.map(|s| s.to_string()),
+                ais: Vec::new(),
+                text: None,
+                stem: None,
+                ignored_query: Vec::new(),
+                code: Some(JsonCode {
+                    kind: code.kind.as_str(),
+                    id: &code.id,
+                }),
+                warnings: Vec::new(),
+            },
+            None => JsonResult::from(&r.decoded),
+        }
+    }
 }
 
 impl<'a> From<&'a Result<Decoded, IdentError>> for JsonResult<'a> {
@@ -249,6 +340,7 @@ impl<'a> From<&'a Result<Decoded, IdentError>> for JsonResult<'a> {
                     text,
                     stem,
                     ignored_query,
+                    code: None,
                     warnings,
                 }
             }

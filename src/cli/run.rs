@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use lotstation::config::Config;
-use lotstation::daemon::{self, Feedback};
+use lotstation::daemon;
+use lotstation::events::Feedback;
 use lotstation::telemetry;
 
 use super::{EXIT_FAILURE, out};

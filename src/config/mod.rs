@@ -1447,7 +1447,7 @@ impl Check<'_> {
         for (i, s) in raw.iter().enumerate() {
             let key = |k: &str| format!("sources[{i}].{k}");
             let name = self.name(Some(&s.name), &key("name"), "source name", "");
-            if name == crate::daemon::control::KIOSK_SOURCE {
+            if name == crate::events::control::KIOSK_SOURCE {
                 self.error(
                     span_of(&s.name),
                     key("name"),

@@ -28,10 +28,8 @@
 //! `WATCHDOG=1` only after a store-writer round trip, `STOPPING=1` when
 //! shutdown begins.
 
-pub mod control;
-pub mod events;
-pub mod feedback;
 pub mod notify;
+mod sources;
 mod task;
 mod task_portal;
 
@@ -44,14 +42,13 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::{Anchor, Clock};
 use crate::config::{Config, SourceKind};
-use crate::source::status::{DeviceState, Devices};
-use crate::source::{Frame, image, llrp, replay, serial, stdin, usb_hid};
+use crate::events::{Events, Feedback};
+use crate::source::status::Devices;
+use crate::source::{Frame, replay};
 use crate::station::portal::{Portal, PortalInput};
 use crate::station::{Settings, Station};
 use crate::store::{self, Store};
 
-pub use events::{Events, StationEvent};
-pub use feedback::Feedback;
 pub use notify::Notifier;
 pub use task::Tally;
 
@@ -213,7 +210,6 @@ async fn supervise(
     if config.api.listen.is_some() {
         crate::api::metrics::install();
     }
-    let max = config.decode.max_input_len;
     // LLRP readers feed the portal engine inside the station task.
     let readers = config
         .sources
@@ -227,141 +223,16 @@ async fn supervise(
         }
         _ => (None, None),
     };
-    let trace = config.trace_llrp.as_ref().and_then(|path| match llrp::Trace::open(path) {
-        Ok(t) => {
-            tracing::info!(path = %path.display(), "tracing LLRP frames");
-            Some(t)
-        }
-        Err(e) => {
-            tracing::error!(path = %path.display(), error = %e, "cannot open the LLRP trace file; running without it");
-            None
-        }
-    });
-    for s in &config.sources {
-        let name: Arc<str> = Arc::from(s.name.as_str());
-        let status = devices.register(name.clone());
-        let tx = tx.clone();
-        let cancel = cancel.child_token();
-        match &s.kind {
-            SourceKind::Stdin => {
-                let settings = stdin::StdinSettings {
-                    name,
-                    max_frame_bytes: max,
-                    assume_symbology: s.assume_symbology,
-                    clock: clock.clone(),
-                };
-                sources.spawn(async move {
-                    status.set(DeviceState::Connected {
-                        detail: "standard input".into(),
-                    });
-                    let n = stdin::run(settings, tokio::io::stdin(), tx, cancel).await;
-                    status.set(DeviceState::Stopped);
-                    tracing::info!(frames = n, "standard input closed");
-                });
-            }
-            SourceKind::Replay(r) => {
-                let settings = replay::ReplaySettings {
-                    name,
-                    path: r.path.clone(),
-                    speed: r.speed,
-                    repeat: r.looped,
-                    max_frame_bytes: max,
-                    assume_symbology: s.assume_symbology,
-                    clock: clock.clone(),
-                    timezone: config.station.timezone.clone(),
-                };
-                let frames = replay::load(&settings)?;
-                status.set(DeviceState::Connected {
-                    detail: settings.path.display().to_string(),
-                });
-                sources.spawn(async move {
-                    replay::run(settings, frames, tx, cancel).await;
-                    status.set(DeviceState::Stopped);
-                });
-            }
-            SourceKind::Llrp(l) => {
-                let Some(portal_tx) = portal_tx.clone() else {
-                    continue;
-                };
-                let settings = llrp::ReaderSettings {
-                    name: name.clone(),
-                    address: l.address.clone(),
-                    plan: l.plan.clone(),
-                    missed_keepalives: l.missed_keepalives,
-                    connect_timeout: l.connect_timeout,
-                    response_timeout: l.response_timeout,
-                    max_message_bytes: l.max_message_bytes,
-                    backoff: (Duration::from_millis(500), Duration::from_secs(30)),
-                    trace: trace.clone(),
-                    clock: clock.clone(),
-                };
-                sources.spawn(async move {
-                    // A reader keeps the station running as long as it runs,
-                    // like any source holding a frame sender.
-                    let _station_alive = tx;
-                    let c = llrp::run(settings, portal_tx, status, cancel).await;
-                    tracing::info!(reader = %name, reads = c.reads, dropped = c.dropped, keepalives = c.keepalives, "reader stopped");
-                });
-            }
-            SourceKind::Serial(ser) => {
-                let settings = serial::SerialSettings {
-                    name,
-                    device: ser.device.clone(),
-                    line: ser.line,
-                    framing: ser.framing.clone(),
-                    assume_symbology: s.assume_symbology,
-                    feedback: ser.feedback.clone(),
-                    reconnect_max: ser.reconnect_max,
-                    clock: clock.clone(),
-                };
-                // Verdicts reach the scanner only when it has feedback bytes.
-                let verdicts = (!ser.feedback.is_empty()).then(|| events.subscribe());
-                sources.spawn(serial::run(settings, tx, status, verdicts, cancel));
-            }
-            SourceKind::UsbHid(u) => {
-                let settings = usb_hid::UsbHidSettings {
-                    name,
-                    device: u.device.clone(),
-                    mode: u.mode.clone(),
-                    gap: u.gap,
-                    assume_symbology: s.assume_symbology,
-                    clock: clock.clone(),
-                };
-                sources.spawn(async move {
-                    let t = usb_hid::run(settings, tx, status, cancel).await;
-                    tracing::info!(
-                        frames = t.frames,
-                        reports = t.reports,
-                        errors = t.errors,
-                        "USB HID source stopped"
-                    );
-                });
-            }
-            SourceKind::ImageDir(d) => {
-                let settings = image::ImageDirSettings {
-                    name,
-                    dir: d.dir.clone(),
-                    poll: d.poll,
-                    limits: image::ImageLimits::default(),
-                    max_frame_bytes: max,
-                    assume_symbology: s.assume_symbology,
-                    clock: clock.clone(),
-                };
-                sources.spawn(async move {
-                    let n = image::run(settings, tx, status, cancel).await;
-                    tracing::info!(frames = n, "image directory source stopped");
-                });
-            }
-            // Hardware sources join here as they are implemented.
-            #[allow(
-                unreachable_patterns,
-                reason = "SourceKind is non_exhaustive for future device kinds"
-            )]
-            other => {
-                tracing::warn!(source = %s.name, ?other, "source kind not supported by this build; skipped")
-            }
-        }
-    }
+    sources::spawn(sources::Wiring {
+        config: &config,
+        clock: &clock,
+        events: &events,
+        devices: &devices,
+        frames: &tx,
+        portal: portal_tx.as_ref(),
+        cancel: &cancel,
+        tracker: &sources,
+    })?;
     // The kiosk's scans never keep the channel open by themselves: the
     // station stops when its sources finish, or at a signal.
     let kiosk_frames = tx.downgrade();

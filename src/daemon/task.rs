@@ -13,12 +13,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use super::control::{Control, Latched, Overridable, StationView};
-use super::events::{Events, Recorded, StationEvent, VerdictEvent};
-use super::feedback::{self, Feedback};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::ident::{self, DecodeOptions, ErrorKind};
+use crate::events::control::{Control, Latched, Overridable, StationView};
+use crate::events::feedback::{self, Feedback};
+use crate::events::{Events, Recorded, StationEvent, VerdictEvent};
+use crate::ident::DecodeOptions;
 use crate::model::{
     Knowledge, LotNo, Move, Outcome, Override, Reason, ReasonCode, ScanRecord, Signature,
     Transaction, TxId, Verdict,
@@ -151,7 +151,7 @@ impl StationTask {
     /// The sender the API uses for [`Control`]s. The task also ends when
     /// its frame senders are gone; controls alone do not keep it running.
     pub(crate) fn control_channel(&mut self) -> mpsc::Sender<Control> {
-        let (tx, rx) = mpsc::channel(super::control::CONTROL_QUEUE);
+        let (tx, rx) = mpsc::channel(crate::events::control::CONTROL_QUEUE);
         self.control = Some(rx);
         tx
     }
@@ -218,7 +218,7 @@ impl StationTask {
     async fn on_control(&mut self, c: Control) {
         match c {
             Control::SetMode { mode, reply } => {
-                self.current_source = Some(Arc::from(super::control::KIOSK_SOURCE));
+                self.current_source = Some(Arc::from(crate::events::control::KIOSK_SOURCE));
                 let actions = self.station.set_mode(mode);
                 self.act(actions).await;
                 let _ = reply.send(());
@@ -228,7 +228,7 @@ impl StationTask {
                 let _ = reply.send(had);
             }
             Control::Override { signer, why, reply } => {
-                self.current_source = Some(Arc::from(super::control::KIOSK_SOURCE));
+                self.current_source = Some(Arc::from(crate::events::control::KIOSK_SOURCE));
                 let r = self.signed_override(signer, why).await;
                 let _ = reply.send(r);
             }
@@ -383,26 +383,9 @@ impl StationTask {
             .sources
             .get(&f.source)
             .map_or(self.config.decode, |s| s.decode);
-        let decoded = ident::decode(&f.bytes, &opts);
-        let symbology = match &decoded {
-            Ok(d) => d.symbology().map(|s| s.to_string()),
-            Err(_) => ident::AimId::split(&f.bytes)
-                .ok()
-                .flatten()
-                .map(|(a, _)| a.to_string()),
-        };
-        // The station's own codes are unambiguous by their pattern: a badge or
-        // work order typed or scanned without an AIM prefix is still one.
-        let own_code = match &decoded {
-            Err(e) if e.kind == ErrorKind::AmbiguousSymbology => std::str::from_utf8(&f.bytes)
-                .ok()
-                .and_then(|t| self.config.codes.classify(t)),
-            _ => None,
-        };
-        let scan = match own_code {
-            Some(code) => scan::Scan::Internal(code),
-            None => scan::classify(decoded, &self.config.codes),
-        };
+        let reading = scan::read(&f.bytes, &opts, &self.config.codes);
+        let symbology = reading.symbology.map(|s| s.to_string());
+        let scan = reading.into_scan();
         tracing::debug!(source = %f.source, seq = f.seq, scan = scan.kind_name(), "scan decoded");
         if let scan::Scan::Unreadable(e) = &scan {
             metrics::counter!("lotstation_decode_failures_total", "kind" => e.kind.as_str())

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
-use super::StationEvent;
 use super::task::StationTask;
+use crate::events::StationEvent;
 use crate::station::portal::{
     CyclePlan, Direction, DoorCycle, Portal, PortalEvent, PortalInput, plan_cycle,
 };

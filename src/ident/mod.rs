@@ -21,6 +21,7 @@ pub mod epc;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hex;
 pub mod internal;
 mod lint;
 mod retail;

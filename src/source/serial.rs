@@ -41,7 +41,7 @@ use super::backoff::Backoff;
 use super::framing::{Event, Framer, FramingConfig, FramingError};
 use super::selector::{DeviceSelector, ResolveError};
 use super::status::{DeviceState, StatusReporter};
-use crate::daemon::events::StationEvent;
+use crate::events::StationEvent;
 use crate::ident::AimId;
 use crate::model::Outcome;
 

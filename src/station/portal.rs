@@ -32,7 +32,6 @@
 //! tag.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -47,46 +46,7 @@ use crate::rules::{LotRules, View};
 /// RSSI samples kept per tag (the ring EdgeX-style inventory keeps).
 const RSSI_RING: usize = 20;
 
-/// One tag read by one reader antenna, as the portal engine receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagRead {
-    /// The reader's source name.
-    pub reader: Arc<str>,
-    /// Antenna (0 when the reader did not say).
-    pub antenna: u16,
-    /// EPC bank bytes (starting at the header, without the PC word).
-    pub epc: Vec<u8>,
-    /// Peak RSSI, dBm × 100.
-    pub rssi_cdbm: Option<i32>,
-    /// How many times the reader saw the tag for this report (≥ 1).
-    pub count: u16,
-    /// The reader's last-seen time, µs since 1970 (its clock, not ours).
-    pub reader_time_us: Option<u64>,
-    /// When lotstation received it.
-    pub at: Timestamp,
-}
-
-/// A GPI (photo-eye, door sensor) changed level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GpiChange {
-    /// The reader's source name.
-    pub reader: Arc<str>,
-    /// GPI port.
-    pub port: u16,
-    /// New level.
-    pub high: bool,
-    /// When lotstation received it.
-    pub at: Timestamp,
-}
-
-/// What the reader sessions send the portal engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PortalInput {
-    /// A tag read.
-    Read(TagRead),
-    /// A GPI change.
-    Gpi(GpiChange),
-}
+pub use crate::model::{GpiChange, PortalInput, TagRead};
 
 /// Which side of the door an antenna looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -506,7 +466,7 @@ impl Portal {
             self.dropped.unmapped += 1;
             return Vec::new();
         };
-        let hex = crate::source::llrp::codec::hex(&r.epc).to_ascii_uppercase();
+        let hex = crate::ident::hex::encode(&r.epc).to_ascii_uppercase();
         // Decode once per tag stay; filters run on every read only for new tags.
         let known = self
             .doors
@@ -685,7 +645,7 @@ impl Portal {
                     if t.present || t.static_ {
                         events.push(PortalEvent::Departed {
                             door: name.clone(),
-                            epc: crate::source::llrp::codec::hex(k).to_ascii_uppercase(),
+                            epc: crate::ident::hex::encode(k).to_ascii_uppercase(),
                         });
                     }
                     gone.push(k.clone());
@@ -697,7 +657,7 @@ impl Portal {
                     t.present = false;
                     events.push(PortalEvent::Static {
                         door: name.clone(),
-                        epc: crate::source::llrp::codec::hex(k).to_ascii_uppercase(),
+                        epc: crate::ident::hex::encode(k).to_ascii_uppercase(),
                     });
                 }
             }
@@ -762,7 +722,7 @@ impl Portal {
             let Some(t) = self.doors.get(i).and_then(|d| d.tags.get(k)) else {
                 continue;
             };
-            let hex = crate::source::llrp::codec::hex(k).to_ascii_uppercase();
+            let hex = crate::ident::hex::encode(k).to_ascii_uppercase();
             // Stray: another door read it more strongly during this cycle.
             let mine = t.mean_rssi();
             let stronger_elsewhere = self.doors.iter().enumerate().any(|(j, d)| {
@@ -1144,6 +1104,8 @@ fn expectation(door: &Door, view: &impl View, groups: &[Group]) -> Expectation {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::model::{FefoPolicy, Item, Shipment, ShipmentLine};
     use crate::rules::MemView;
@@ -1205,7 +1167,7 @@ mod tests {
         PortalInput::Read(TagRead {
             reader: Arc::from(reader),
             antenna,
-            epc: crate::source::llrp::codec::parse_hex(epc).unwrap(),
+            epc: crate::ident::hex::decode(epc).unwrap(),
             rssi_cdbm: Some(rssi),
             count: 1,
             reader_time_us: None,

@@ -123,15 +123,6 @@ impl fmt::Display for VerifyReport {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
-    b.iter()
-        .fold(String::with_capacity(b.len() * 2), |mut s, x| {
-            let _ = write!(s, "{x:02x}");
-            s
-        })
-}
-
 fn push<T>(v: &mut Vec<T>, x: T) {
     if v.len() < MAX_LISTED {
         v.push(x);
@@ -184,8 +175,10 @@ pub(crate) fn verify(txn: &ReadTransaction) -> Result<VerifyReport, StoreError> 
             r.first_broken_link = Some(BrokenLink {
                 index,
                 tx: tx.as_ref().map(|t| t.id),
-                expected: hex(&link),
-                found: stored.map(|s| hex(&s)).unwrap_or_default(),
+                expected: crate::ident::hex::encode(&link),
+                found: stored
+                    .map(|s| crate::ident::hex::encode(&s))
+                    .unwrap_or_default(),
             });
         }
         prev = link;

@@ -567,7 +567,7 @@ impl Store {
     /// with the new sync state (its cursor), in one write transaction.
     pub async fn apply_changes(
         &self,
-        changes: Vec<crate::sync::protocol::ChangeData>,
+        changes: Vec<crate::protocol::ChangeData>,
         state: SyncState,
     ) -> Result<sync::AppliedChanges, StoreError> {
         self.call(|reply| StoreCommand::ApplyChanges {

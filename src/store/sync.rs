@@ -14,10 +14,10 @@
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use crate::model::{ItemCode, Location, Lot, LotKey, LotNo, LotStatus, TxId};
+use crate::protocol::ChangeData;
 use crate::store::schema::*;
 use crate::store::writer::{Tables, get_lot, put_lot};
 use crate::store::{CentralStatus, ExceptionKind, StoreError, SyncException, SyncState};
-use crate::sync::protocol::ChangeData;
 
 /// What a push answer does to the store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

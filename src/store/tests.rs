@@ -701,8 +701,8 @@ async fn cached_items_and_locations_follow_imports_and_old_snapshots_keep_their_
 
 mod sync_side {
     use super::*;
+    use crate::protocol::{ChangeData, LotStatusData};
     use crate::store::sync::PushOutcome;
-    use crate::sync::protocol::{ChangeData, LotStatusData};
 
     fn exception(id: TxId, seq: u64, kind: ExceptionKind) -> SyncException {
         SyncException {

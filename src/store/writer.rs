@@ -57,7 +57,7 @@ pub(crate) enum StoreCommand {
     },
     /// Apply a page of pulled changes with the new sync state.
     ApplyChanges {
-        changes: Vec<crate::sync::protocol::ChangeData>,
+        changes: Vec<crate::protocol::ChangeData>,
         state: Box<SyncState>,
         reply: Reply<sync::AppliedChanges>,
     },

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushResponse, SnapshotPage};
 use super::retry::{self, Action, Call, Exchange};
 use crate::clock::Clock;
 use crate::config::{SyncConfig, TokenSource};
 use crate::model::{Transaction, TxId};
+use crate::protocol::{self, ChangesResponse, Cursor, ErrorBody, Lane, PushResponse, SnapshotPage};
 use crate::store::RawOutboxEntry;
 
 /// A failed exchange: what to do about it and what to tell a person.

@@ -3,8 +3,8 @@
 //! the station's parsing and protocol checks end in a value or an error,
 //! never a panic, and what they accept keeps the protocol's rules.
 
-use super::protocol::{self, ChangesResponse, ErrorBody, Lane, PushResponse, SnapshotPage};
 use super::retry;
+use crate::protocol::{self, ChangesResponse, ErrorBody, Lane, PushResponse, SnapshotPage};
 
 /// Parse `data` as every answer the station reads and check what passes.
 ///

@@ -18,7 +18,7 @@
 //!
 //! # Layout
 //!
-//! - [`protocol`]: wire types, limits and the checks both sides run (pure).
+//! - [`crate::protocol`]: wire types, limits and the checks both sides run (pure; below store, sync and central).
 //! - [`retry`]: the retry classifier and capped backoff with jitter (pure).
 //! - [`client`]: the HTTP exchanges (reqwest, rustls).
 //! - [`fuzzing`]: the invariant checks of the `sync_answer` fuzz target.
@@ -27,7 +27,7 @@
 
 pub mod client;
 pub mod fuzzing;
-pub mod protocol;
+
 pub mod retry;
 
 use std::time::Duration;
@@ -38,11 +38,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::SyncConfig;
-use crate::daemon::{Events, Feedback, StationEvent};
+use crate::events::{Events, Feedback, StationEvent};
+use crate::protocol::{self, Lane, ResultKind};
 use crate::store::sync::PushOutcome;
 use crate::store::{ExceptionKind, Store, StoreError, SyncException, SyncState};
 use client::{Client, ClientError, Failure};
-use protocol::{Lane, ResultKind};
 use retry::{Action, Backoff, Reason};
 
 /// Changes asked for per page.

@@ -155,3 +155,49 @@ fn help_explains_each_subcommand() {
     let o = lotstation(&["epc", "--help"], b"");
     assert!(stdout(&o).contains("--encode"));
 }
+
+#[test]
+fn parse_reads_the_stations_own_codes_as_the_daemon_does_with_or_without_an_aim_identifier() {
+    // The default patterns: a badge typed without an identifier is a badge.
+    let o = lotstation(&["parse", "OP-0001"], b"");
+    assert!(o.status.success(), "{o:?}");
+    let s = stdout(&o);
+    assert!(s.contains("the station's own code"), "{s}");
+    assert!(s.contains("operator OP-0001"), "{s}");
+    let o = lotstation(&["parse", "--json", "]C0WO-1001"], b"");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["type"], "internal", "{v}");
+    assert_eq!(v["code"]["kind"], "work_order", "{v}");
+    assert_eq!(v["code"]["id"], "WO-1001", "{v}");
+    assert_eq!(v["symbology"], "]C0", "{v}");
+    // A station's own patterns, from its configuration.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("station.toml");
+    std::fs::write(
+        &config,
+        "[station]\nid = \"s1\"\n[codes]\noperator = 'BADGE-\\d{4}'\n",
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let o = lotstation(&["parse", "--config", c, "BADGE-0042"], b"");
+    assert!(
+        stdout(&o).contains("operator BADGE-0042"),
+        "{o:?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Under those patterns OP-0001 is nothing the station knows: ambiguous.
+    let o = lotstation(&["parse", "--config", c, "OP-0001"], b"");
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("ambiguous_symbology"),
+        "{o:?}"
+    );
+    // The batch mode reads the same way.
+    let o = lotstation(&["parse", "--jsonl"], b"\"OP-0001\"\n\"hello\"\n");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["code"]["id"], "OP-0001");
+    assert_eq!(lines[1]["error"]["kind"], "ambiguous_symbology");
+}

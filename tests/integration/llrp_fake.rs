@@ -10,13 +10,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lotstation::source::llrp::Envelope;
 use lotstation::source::llrp::FrameSplitter;
 use lotstation::source::llrp::messages::{
     Capabilities, CustomMessage, EpcField, EventTime, Extra, GeneralDeviceCapabilities, GpiEvent,
     IMPINJ_PEN, Impinj, Message, ReaderEvent, RegulatoryCapabilities, Reply, RoAccessReport,
     RoSpec, Status, TagReportData, UhfBandCapabilities,
 };
-use lotstation::source::llrp::{Envelope, codec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -36,7 +36,7 @@ impl ScriptedRead {
         ScriptedRead {
             at_ms,
             antenna,
-            epc: codec::parse_hex(epc_hex).unwrap(),
+            epc: lotstation::ident::hex::decode(epc_hex).unwrap(),
             rssi_cdbm,
         }
     }

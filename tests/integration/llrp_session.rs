@@ -92,7 +92,7 @@ impl Running {
 }
 
 fn hex(b: &[u8]) -> String {
-    llrp::codec::hex(b)
+    lotstation::ident::hex::encode(b)
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lotstation::daemon::events::{Events, StationEvent, VerdictEvent};
+use lotstation::events::{Events, StationEvent, VerdictEvent};
 use lotstation::model::Outcome;
 use lotstation::source::Frame;
 use lotstation::source::framing::{FramingConfig, Suffix};

@@ -875,42 +875,10 @@ pub const fn param_name(ty: u16) -> &'static str {
     }
 }
 
-/// Lower-case hex of bytes (for traces and JSON).
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        s.push(char::from_digit(u32::from(b & 0x0f), 16).unwrap_or('0'));
-    }
-    s
-}
-
-/// Parse hex text into bytes, ignoring ASCII whitespace. `None` if a
-/// character is not a hex digit or the count of digits is odd.
-pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 2);
-    let mut high: Option<u8> = None;
-    for c in text.bytes() {
-        if c.is_ascii_whitespace() {
-            continue;
-        }
-        let v = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        match high.take() {
-            None => high = Some(v),
-            Some(h) => out.push(h << 4 | v),
-        }
-    }
-    if high.is_some() { None } else { Some(out) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ident::hex;
 
     #[test]
     fn a_partial_header_needs_more_bytes_and_a_bad_version_is_refused_at_once() {
@@ -943,7 +911,7 @@ mod tests {
 
     #[test]
     fn the_splitter_returns_frames_across_arbitrary_read_boundaries() {
-        let keepalive = parse_hex("043e0000000a00000062").unwrap();
+        let keepalive = hex::decode("043e0000000a00000062").unwrap();
         let mut stream = keepalive.clone();
         stream.extend_from_slice(&keepalive);
         stream.extend_from_slice(&keepalive[..4]);
@@ -980,7 +948,7 @@ mod tests {
     #[test]
     fn the_writer_patches_lengths_and_reports_oversized_parameters() {
         let f = Writer::message(1, 62, 98, |_| {}).unwrap();
-        assert_eq!(hex(&f), "043e0000000a00000062");
+        assert_eq!(hex::encode(&f), "043e0000000a00000062");
         let e = Writer::message(1, 61, 0, |w| {
             w.tlv(240, "TagReportData", |w| w.bytes(&[0; 70_000]));
         })
@@ -990,9 +958,9 @@ mod tests {
 
     #[test]
     fn hex_round_trips_and_refuses_odd_or_foreign_text() {
-        assert_eq!(parse_hex("0A ff\n10"), Some(vec![0x0a, 0xff, 0x10]));
-        assert_eq!(parse_hex("abc"), None);
-        assert_eq!(parse_hex("zz"), None);
-        assert_eq!(hex(&[0x0a, 0xff]), "0aff");
+        assert_eq!(hex::decode("0A ff\n10"), Some(vec![0x0a, 0xff, 0x10]));
+        assert_eq!(hex::decode("abc"), None);
+        assert_eq!(hex::decode("zz"), None);
+        assert_eq!(hex::encode(&[0x0a, 0xff]), "0aff");
     }
 }

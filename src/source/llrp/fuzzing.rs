@@ -14,7 +14,7 @@
     reason = "test support: a broken invariant must stop the fuzzer or fail the test"
 )]
 
-use super::codec::{FrameSplitter, hex};
+use super::codec::FrameSplitter;
 use super::messages::Envelope;
 
 /// Largest frame the check accepts (keeps fuzzing fast and memory small).
@@ -29,7 +29,7 @@ pub fn check_codec(data: &[u8]) {
     if whole != chunked {
         panic!(
             "frames differ with {step}-byte reads for input {}",
-            hex(data)
+            crate::ident::hex::encode(data)
         );
     }
     let (frames, _) = whole;
@@ -63,7 +63,7 @@ pub fn check_frame(frame: &[u8]) {
                 panic!(
                     "error {e:?} points outside the {}-byte frame {}",
                     frame.len(),
-                    hex(frame)
+                    crate::ident::hex::encode(frame)
                 );
             }
         }
@@ -71,19 +71,28 @@ pub fn check_frame(frame: &[u8]) {
             let Ok(bytes) = env.encode() else {
                 // Only a value too large for its length fields may fail; a
                 // frame of at most MAX_FRAME bytes re-encodes within them.
-                panic!("decoded frame does not re-encode: {}", hex(frame));
+                panic!(
+                    "decoded frame does not re-encode: {}",
+                    crate::ident::hex::encode(frame)
+                );
             };
             match Envelope::decode(&bytes) {
                 Ok(again) if again == env => {}
                 Ok(again) => panic!(
                     "re-encoding changed the message:\n  frame  {}\n  first  {env:?}\n  second {again:?}",
-                    hex(frame)
+                    crate::ident::hex::encode(frame)
                 ),
-                Err(e) => panic!("re-encoded frame does not decode ({e}): {}", hex(&bytes)),
+                Err(e) => panic!(
+                    "re-encoded frame does not decode ({e}): {}",
+                    crate::ident::hex::encode(&bytes)
+                ),
             }
             match Envelope::decode(&bytes).map(|m| m.encode()) {
                 Ok(Ok(b)) if b == bytes => {}
-                _ => panic!("encoding is not a fixed point for {}", hex(frame)),
+                _ => panic!(
+                    "encoding is not a fixed point for {}",
+                    crate::ident::hex::encode(frame)
+                ),
             }
         }
     }

@@ -29,7 +29,7 @@ use serde::{Serialize, Serializer};
 
 use super::codec::{
     CUSTOM_TYPE, DecodeError, DecodeErrorKind, EncodeError, Framing, MAX_DEPTH, RawParam, Reader,
-    Writer, check_frame, hex, message_name, param_name,
+    Writer, check_frame, message_name, param_name,
 };
 
 /// IANA private enterprise number of Impinj.
@@ -48,7 +48,7 @@ pub const CONNECTION_SUCCESS: u16 = 0;
 pub const CONNECTION_CLIENT_EXISTS: u16 = 2;
 
 fn ser_hex<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex(b))
+    s.serialize_str(&crate::ident::hex::encode(b))
 }
 
 // ---------------------------------------------------------------------------
@@ -2549,7 +2549,7 @@ impl EpcField {
 
 impl Serialize for EpcField {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex(self.bytes()))
+        s.serialize_str(&crate::ident::hex::encode(self.bytes()))
     }
 }
 

@@ -54,9 +54,9 @@ pub use codec::{DecodeError, DecodeErrorKind, EncodeError, FrameSplitter};
 pub use messages::{Envelope, Message};
 pub use setup::{ReaderPlan, StartMode};
 
+use crate::model::{GpiChange, PortalInput, TagRead};
 use crate::source::backoff::Backoff;
 use crate::source::status::{DeviceState, StatusReporter};
-use crate::station::portal::{GpiChange, PortalInput, TagRead};
 use messages::{
     CONNECTION_CLIENT_EXISTS, CONNECTION_SUCCESS, Capabilities, CustomMessage, IMPINJ_PEN,
     ReaderEvent, Reply, RoAccessReport,
@@ -152,7 +152,11 @@ impl Trace {
         let dir = if inbound { "R>C" } else { "C>R" };
         if let Ok(mut f) = self.file.lock() {
             // A trace that cannot be written must not stop the reader.
-            let _ = writeln!(f, "{at} reader={reader} {dir} {}", codec::hex(bytes));
+            let _ = writeln!(
+                f,
+                "{at} reader={reader} {dir} {}",
+                crate::ident::hex::encode(bytes)
+            );
         }
     }
 }

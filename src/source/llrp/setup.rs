@@ -279,7 +279,7 @@ mod tests {
     use crate::source::llrp::messages::{Envelope, GeneralDeviceCapabilities, Message};
 
     fn caps() -> Capabilities {
-        let frame = super::super::codec::parse_hex(
+        let frame = crate::ident::hex::decode(
             include_str!("../../../hardware-fixtures/llrp-llrpkit-emulator/frames.txt")
                 .lines()
                 .find(|l| l.starts_with("V04"))

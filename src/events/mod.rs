@@ -6,10 +6,20 @@
 //! A slow reader never holds the station back: the channel keeps the last
 //! [`EVENT_QUEUE`] events and a lagging subscriber is told how many it
 //! missed (`RecvError::Lagged`) instead of blocking the sender.
+//!
+//! This module sits below everything that reports or shows station state
+//! (the station task, device sources giving scanner feedback, sync, the
+//! API): they all import it, it imports none of them. [`control`] holds what
+//! the kiosk sends back to the station task; [`feedback`] the terminal lines.
+
+pub mod control;
+pub mod feedback;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::broadcast;
+
+pub use feedback::Feedback;
 
 use crate::model::{Move, MoveKind, Outcome, Reason, TxId};
 

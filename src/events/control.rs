@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use super::events::Recorded;
+use super::Recorded;
 use crate::model::{MoveKind, Reason};
 use crate::signers::Signer;
 use crate::station::Mode;

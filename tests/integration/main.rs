@@ -25,6 +25,7 @@ mod fuzz_corpus;
 mod ident_props;
 mod image_decode;
 mod journald;
+mod layering;
 mod kiosk_api;
 mod kiosk_browser;
 mod kiosk_util;

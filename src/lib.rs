@@ -11,6 +11,8 @@
 //!   shipments, moves, verdicts, transactions, RFID portal inputs.
 //! - [`clock`]: time as an input: the [`clock::Clock`] the shell reads, and
 //!   the day offsets (`+25d`) of demo data and fixtures.
+//! - [`backoff`]: capped exponential backoff with jitter, for device
+//!   reconnects and sync retries (pure).
 //! - [`ident`]: pure decoding of what a device delivered into identifiers:
 //!   AIM symbology identifiers, GS1 element strings, GS1 Digital Link URIs,
 //!   EPC tag data, hex, and the station's own internal codes. No I/O.
@@ -20,6 +22,8 @@
 //!   (in memory, for tests and the demo). No I/O.
 //! - [`protocol`]: the sync protocol's wire types, limits and checks, shared
 //!   by the station's sync and the central server. No I/O.
+//! - [`masterdata`]: the pure parser of master data files (JSON, CSV):
+//!   rows validated with file, line and field; relative dates resolved.
 //! - [`signers`]: supervisors' electronic-signature records (user id,
 //!   printed name, salted Argon2 hash of the PIN) and their check.
 //! - [`station`]: the sans-IO workflow state machines (receive, issue,
@@ -50,12 +54,14 @@
 //! - `cli` (in the binary): the `lotstation` command line over the library.
 
 pub mod api;
+pub mod backoff;
 pub mod central;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod events;
 pub mod ident;
+pub mod masterdata;
 pub mod model;
 pub mod protocol;
 pub mod rules;

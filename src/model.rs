@@ -430,69 +430,91 @@ pub struct Move {
     pub scans: Vec<ScanRecord>,
 }
 
-/// Stable reason codes of a verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ReasonCode {
+/// Declares [`ReasonCode`] once: each variant with its doc and its stable
+/// name, from which come the enum (serialised by that name), the list of
+/// every code ([`ReasonCode::ALL`]) and [`ReasonCode::as_str`].
+macro_rules! reason_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
+        /// Stable reason codes of a verdict.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub enum ReasonCode {
+            $( $(#[$doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl ReasonCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ReasonCode] = &[$(ReasonCode::$variant),*];
+
+            /// The stable name, as serialised and shown (`LOT_QUARANTINED`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ReasonCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+reason_codes! {
     /// Lot not in the local store.
-    UnknownLot,
+    UnknownLot = "UNKNOWN_LOT",
     /// Item not in the local store.
-    UnknownItem,
+    UnknownItem = "UNKNOWN_ITEM",
     /// Location not in the local store.
-    UnknownLocation,
+    UnknownLocation = "UNKNOWN_LOCATION",
     /// Work order not in the local store.
-    UnknownWorkOrder,
+    UnknownWorkOrder = "UNKNOWN_WORK_ORDER",
     /// Shipment not in the local store.
-    UnknownShipment,
+    UnknownShipment = "UNKNOWN_SHIPMENT",
     /// Lot is in quarantine.
-    LotQuarantined,
+    LotQuarantined = "LOT_QUARANTINED",
     /// Lot is on hold.
-    LotOnHold,
+    LotOnHold = "LOT_ON_HOLD",
     /// Lot was rejected.
-    LotRejected,
+    LotRejected = "LOT_REJECTED",
     /// Lot is recalled.
-    LotRecalled,
+    LotRecalled = "LOT_RECALLED",
     /// Lot is consumed.
-    LotConsumed,
+    LotConsumed = "LOT_CONSUMED",
     /// Lot is past its expiry date.
-    LotExpired,
+    LotExpired = "LOT_EXPIRED",
     /// Lot expires within the warning window.
-    LotExpiresSoon,
+    LotExpiresSoon = "LOT_EXPIRES_SOON",
     /// An older lot should be used first.
-    FefoViolation,
+    FefoViolation = "FEFO_VIOLATION",
     /// Item is not in the work order's bill of materials.
-    NotInBom,
+    NotInBom = "NOT_IN_BOM",
     /// Issue exceeds the bill of materials plus tolerance.
-    OverIssue,
+    OverIssue = "OVER_ISSUE",
     /// Work order is closed.
-    WorkOrderClosed,
+    WorkOrderClosed = "WORK_ORDER_CLOSED",
     /// More than the lot has on hand (at that location).
-    InsufficientQuantity,
+    InsufficientQuantity = "INSUFFICIENT_QUANTITY",
     /// The lot is not where the scan says.
-    WrongLocation,
+    WrongLocation = "WRONG_LOCATION",
     /// The destination does not accept the lot's status.
-    LocationRefusesStatus,
+    LocationRefusesStatus = "LOCATION_REFUSES_STATUS",
     /// Serial already received.
-    SerialAlreadyReceived,
+    SerialAlreadyReceived = "SERIAL_ALREADY_RECEIVED",
     /// Serial already shipped (or never received).
-    SerialAlreadyShipped,
+    SerialAlreadyShipped = "SERIAL_ALREADY_SHIPPED",
     /// Lots mixed without recording a composite lot.
-    MixedLots,
+    MixedLots = "MIXED_LOTS",
     /// Lot already exists (receiving the same lot twice).
-    LotAlreadyExists,
+    LotAlreadyExists = "LOT_ALREADY_EXISTS",
     /// Item not ordered on the shipment.
-    NotOnShipment,
+    NotOnShipment = "NOT_ON_SHIPMENT",
     /// The scan does not fit the current workflow step.
-    WrongStep,
+    WrongStep = "WRONG_STEP",
     /// The scan could not be decoded.
-    Unreadable,
+    Unreadable = "UNREADABLE",
     /// A supervisor overrode a rejection.
-    Overridden,
+    Overridden = "OVERRIDDEN",
     /// The move needs a supervisor (e.g. releasing a lot from quarantine).
-    SupervisorRequired,
+    SupervisorRequired = "SUPERVISOR_REQUIRED",
     /// A line's quantity makes no sense for the move (zero or negative).
-    InvalidQuantity,
+    InvalidQuantity = "INVALID_QUANTITY",
 }
 
 /// Outcome of judging a move.

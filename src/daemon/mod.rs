@@ -29,9 +29,9 @@
 //! shutdown begins.
 
 pub mod notify;
+mod shutdown;
 mod sources;
 mod task;
-mod task_portal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -361,73 +361,23 @@ async fn supervise(
     if let Err(e) = service.await {
         tracing::warn!(error = %e, "the systemd keep-alive task failed");
     }
-    let mut clean = true;
-    let result = match finished {
-        Some(r) => r,
-        None => {
-            tracing::info!("stopping: sources cancelled, draining queued scans");
-            cancel.cancel();
-            drop(idle_sender);
-            match tokio::time::timeout(SHUTDOWN_DEADLINE, async {
-                sources.wait().await;
-                (&mut station_task).await
-            })
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => {
-                    clean = false;
-                    tracing::error!("shutdown deadline passed; stopping without waiting further");
-                    station_task.abort();
-                    sync_cancel.cancel();
-                    if let Some(t) = sync_task {
-                        t.abort();
-                    }
-                    return Ok(Outcome {
-                        tally: Tally::default(),
-                        signalled,
-                        clean,
-                    });
-                }
-            }
-        }
-    };
-    // The station is done: sync abandons its request in flight (every
-    // exchange is idempotent) and ends before the store closes.
-    sync_cancel.cancel();
-    if let Some(t) = sync_task
-        && tokio::time::timeout(SYNC_STOP_DEADLINE, t).await.is_err()
-    {
-        tracing::warn!("sync did not stop in time; abandoned");
-    }
-    let tally = result.map_err(|e| DaemonError::Station(e.to_string()))?;
-    cancel.cancel();
-    api_cancel.cancel();
-    if let Some(t) = api_task
-        && tokio::time::timeout(Duration::from_secs(2), t)
-            .await
-            .is_err()
-    {
-        tracing::warn!("the API did not stop within 2 s; its connections are dropped");
-    }
-    if let Some(why) = api_failed {
-        drop(store);
-        return Err(DaemonError::ApiStopped(why));
-    }
-    // Last handle: the writer finishes what is queued, then closes the file.
-    drop(store);
-    tracing::info!(
-        frames = tally.frames,
-        recorded = tally.recorded,
-        rejected = tally.rejected,
-        failed = tally.failed,
-        "station stopped; shutdown=clean"
-    );
-    Ok(Outcome {
-        tally,
+    shutdown::finish(
+        shutdown::Running {
+            store,
+            cancel,
+            sources,
+            idle_sender,
+            station_task,
+            sync_cancel,
+            sync_task,
+            api_cancel,
+            api_task,
+        },
+        finished,
         signalled,
-        clean,
-    })
+        api_failed,
+    )
+    .await
 }
 
 /// A station task wired to `events`, for tests of what reads it (the API).

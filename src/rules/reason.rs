@@ -23,37 +23,7 @@ use crate::model::{
 
 /// The stable name of a reason code, as serialised (`LOT_QUARANTINED`).
 pub const fn code_name(code: ReasonCode) -> &'static str {
-    match code {
-        ReasonCode::UnknownLot => "UNKNOWN_LOT",
-        ReasonCode::UnknownItem => "UNKNOWN_ITEM",
-        ReasonCode::UnknownLocation => "UNKNOWN_LOCATION",
-        ReasonCode::UnknownWorkOrder => "UNKNOWN_WORK_ORDER",
-        ReasonCode::UnknownShipment => "UNKNOWN_SHIPMENT",
-        ReasonCode::LotQuarantined => "LOT_QUARANTINED",
-        ReasonCode::LotOnHold => "LOT_ON_HOLD",
-        ReasonCode::LotRejected => "LOT_REJECTED",
-        ReasonCode::LotRecalled => "LOT_RECALLED",
-        ReasonCode::LotConsumed => "LOT_CONSUMED",
-        ReasonCode::LotExpired => "LOT_EXPIRED",
-        ReasonCode::LotExpiresSoon => "LOT_EXPIRES_SOON",
-        ReasonCode::FefoViolation => "FEFO_VIOLATION",
-        ReasonCode::NotInBom => "NOT_IN_BOM",
-        ReasonCode::OverIssue => "OVER_ISSUE",
-        ReasonCode::WorkOrderClosed => "WORK_ORDER_CLOSED",
-        ReasonCode::InsufficientQuantity => "INSUFFICIENT_QUANTITY",
-        ReasonCode::WrongLocation => "WRONG_LOCATION",
-        ReasonCode::LocationRefusesStatus => "LOCATION_REFUSES_STATUS",
-        ReasonCode::SerialAlreadyReceived => "SERIAL_ALREADY_RECEIVED",
-        ReasonCode::SerialAlreadyShipped => "SERIAL_ALREADY_SHIPPED",
-        ReasonCode::MixedLots => "MIXED_LOTS",
-        ReasonCode::LotAlreadyExists => "LOT_ALREADY_EXISTS",
-        ReasonCode::NotOnShipment => "NOT_ON_SHIPMENT",
-        ReasonCode::WrongStep => "WRONG_STEP",
-        ReasonCode::Unreadable => "UNREADABLE",
-        ReasonCode::Overridden => "OVERRIDDEN",
-        ReasonCode::SupervisorRequired => "SUPERVISOR_REQUIRED",
-        ReasonCode::InvalidQuantity => "INVALID_QUANTITY",
-    }
+    code.as_str()
 }
 
 /// Something a rule found, with what the operator needs to know about it.

@@ -1768,38 +1768,7 @@ fn every_reason_code_the_rules_give_is_reachable_from_judge() {
 }
 
 fn all_codes() -> Vec<ReasonCode> {
-    use ReasonCode::*;
-    vec![
-        UnknownLot,
-        UnknownItem,
-        UnknownLocation,
-        UnknownWorkOrder,
-        UnknownShipment,
-        LotQuarantined,
-        LotOnHold,
-        LotRejected,
-        LotRecalled,
-        LotConsumed,
-        LotExpired,
-        LotExpiresSoon,
-        FefoViolation,
-        NotInBom,
-        OverIssue,
-        WorkOrderClosed,
-        InsufficientQuantity,
-        WrongLocation,
-        LocationRefusesStatus,
-        SerialAlreadyReceived,
-        SerialAlreadyShipped,
-        MixedLots,
-        LotAlreadyExists,
-        NotOnShipment,
-        WrongStep,
-        Unreadable,
-        Overridden,
-        SupervisorRequired,
-        InvalidQuantity,
-    ]
+    ReasonCode::ALL.to_vec()
 }
 
 #[test]

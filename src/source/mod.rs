@@ -13,12 +13,11 @@
 //! Every source reports its device state through a
 //! [`status::StatusReporter`] (one `watch` channel per source, collected in
 //! [`status::Devices`]); device sources pace reconnects with
-//! [`backoff::Backoff`].
+//! [`crate::backoff::Backoff`].
 //!
 //! Back-pressure: an operator's scanner uses `send().await` (a person is
 //! waiting; dropping a scan silently is the worst outcome).
 
-pub mod backoff;
 pub mod capture;
 pub mod devices;
 pub mod framing;

@@ -37,10 +37,10 @@ use tokio_serial::{SerialPort, SerialPortBuilderExt, SerialStream};
 use tokio_util::sync::CancellationToken;
 
 use super::Frame;
-use super::backoff::Backoff;
 use super::framing::{Event, Framer, FramingConfig, FramingError};
 use super::selector::{DeviceSelector, ResolveError};
 use super::status::{DeviceState, StatusReporter};
+use crate::backoff::Backoff;
 use crate::events::StationEvent;
 use crate::ident::AimId;
 use crate::model::Outcome;
@@ -269,6 +269,7 @@ pub async fn run(
         feedback_paused_until: None,
     };
     let mut backoff = Backoff::new(RECONNECT_INITIAL, s.reconnect_max);
+    let mut rng = fastrand::Rng::new();
     loop {
         if cancel.is_cancelled() {
             break;
@@ -301,11 +302,11 @@ pub async fn run(
                 path: path.display().to_string(),
             }),
             Err(OpenFailure::Other(reason)) => status.set(DeviceState::Retrying {
-                attempt: backoff.attempt().saturating_add(1),
+                attempt: backoff.failures().saturating_add(1),
                 reason,
             }),
         }
-        let delay = backoff.next_delay();
+        let delay = backoff.next_delay(&mut rng);
         tokio::select! {
             () = cancel.cancelled() => break,
             () = tokio::time::sleep(delay) => {}

@@ -36,6 +36,7 @@ use jiff::Timestamp;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::events::{Events, Feedback, StationEvent};
@@ -43,7 +44,7 @@ use crate::protocol::{self, Lane, ResultKind};
 use crate::store::sync::PushOutcome;
 use crate::store::{ExceptionKind, Store, StoreError, SyncException, SyncState};
 use client::{Client, ClientError, Failure};
-use retry::{Action, Backoff, Reason};
+use retry::{Action, Reason};
 
 /// Changes asked for per page.
 const PAGE: usize = 1_000;
@@ -647,7 +648,7 @@ impl Syncer {
     }
 
     fn wait_after(&mut self, f: &Failure) -> Duration {
-        self.backoff.wait_for(f.action, self.rng.u64(..))
+        retry::wait_for(&mut self.backoff, f.action, self.rng.u64(..))
     }
 }
 

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::backoff::Backoff;
+
 /// Longest wait, whatever a `Retry-After` header asks for.
 pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 
@@ -202,80 +204,21 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
     Some(d.min(MAX_WAIT))
 }
 
-/// Capped exponential backoff with "equal jitter": the n-th wait after a
-/// failure is uniformly in `[d/2, d]` with `d = min(cap, base * 2^n)`, so
-/// stations that failed together do not retry in step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    base: Duration,
-    cap: Duration,
-    failures: u32,
-}
-
-impl Backoff {
-    /// A backoff from `base` up to `cap` (`cap` is raised to `base` if lower).
-    pub fn new(base: Duration, cap: Duration) -> Backoff {
-        Backoff {
-            base,
-            cap: cap.max(base),
-            failures: 0,
+/// The wait for `action` after a failure: a halt waits the cap, a retry
+/// the next backoff step but at least its `Retry-After`; success resets.
+pub fn wait_for(backoff: &mut Backoff, action: Action, random: u64) -> Duration {
+    match action {
+        Action::Done => {
+            backoff.reset();
+            Duration::ZERO
         }
-    }
-
-    /// After a success: the next failure waits about `base` again.
-    pub fn reset(&mut self) {
-        self.failures = 0;
-    }
-
-    /// Failures since the last success.
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-
-    /// The ceiling of the next wait (before jitter).
-    pub fn ceiling(&self) -> Duration {
-        let factor = 1u32.checked_shl(self.failures.min(31)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.cap)
-    }
-
-    /// The wait after one more failure; `random` is any random number.
-    pub fn next_wait(&mut self, random: u64) -> Duration {
-        let d = self.ceiling();
-        self.failures = self.failures.saturating_add(1);
-        jitter(d, random)
-    }
-
-    /// The wait for `action` (after a failure): a halt waits the cap, a
-    /// retry the next backoff step but at least its `Retry-After`.
-    pub fn wait_for(&mut self, action: Action, random: u64) -> Duration {
-        match action {
-            Action::Done => {
-                self.reset();
-                Duration::ZERO
-            }
-            Action::Halt { .. } => {
-                self.failures = self.failures.saturating_add(1);
-                jitter(self.cap, random)
-            }
-            Action::Retry { at_least, .. } => {
-                let w = self.next_wait(random);
-                at_least.map_or(w, |h| w.max(h)).min(MAX_WAIT)
-            }
-            Action::Shrink { .. } | Action::Snapshot => Duration::ZERO,
+        Action::Halt { .. } => backoff.wait_at_cap(random),
+        Action::Retry { at_least, .. } => {
+            let w = backoff.next_wait(random);
+            at_least.map_or(w, |h| w.max(h)).min(MAX_WAIT)
         }
+        Action::Shrink { .. } | Action::Snapshot => Duration::ZERO,
     }
-}
-
-/// Uniform in `[d/2, d]`.
-fn jitter(d: Duration, random: u64) -> Duration {
-    let half = d / 2;
-    let span = u64::try_from((d - half).as_nanos()).unwrap_or(u64::MAX);
-    let extra = if span == 0 {
-        0
-    } else {
-        random % span.saturating_add(1)
-    };
-    half.saturating_add(Duration::from_nanos(extra))
 }
 
 #[cfg(test)]
@@ -419,7 +362,11 @@ mod tests {
         assert_eq!(parse_retry_after("", now()), None);
 
         let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
-        let w = b.wait_for(retry(Reason::RateLimited, Some(Duration::from_secs(7))), 0);
+        let w = wait_for(
+            &mut b,
+            retry(Reason::RateLimited, Some(Duration::from_secs(7))),
+            0,
+        );
         assert_eq!(w, Duration::from_secs(7));
     }
 
@@ -435,12 +382,12 @@ mod tests {
             .collect();
         assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000]);
         assert_eq!(b.failures(), 6);
-        assert_eq!(b.wait_for(Action::Done, 0), Duration::ZERO);
+        assert_eq!(wait_for(&mut b, Action::Done, 0), Duration::ZERO);
         assert_eq!(b.ceiling(), Duration::from_millis(100));
         let halt = Action::Halt {
             reason: Reason::Unauthorized,
         };
-        assert!(b.wait_for(halt, u64::MAX) >= Duration::from_millis(500));
+        assert!(wait_for(&mut b, halt, u64::MAX) >= Duration::from_millis(500));
     }
 
     proptest! {

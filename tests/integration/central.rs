@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::Command;
 
-use crate::central_util::{Central, JsonValue, bin, runtime};
+use crate::central_util::{Central, JsonValue, runtime};
 
 fn tx(station: &str, seq: u64, item: &str) -> serde_json::Value {
     serde_json::json!({
@@ -53,7 +53,10 @@ async fn push(
 }
 
 fn admin(args: &[&str]) -> String {
-    let o = Command::new(bin()).args(args).output().unwrap();
+    let o = Command::new(crate::util::bin())
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         o.status.success(),
         "{args:?}: {}",

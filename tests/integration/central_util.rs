@@ -7,10 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lotstation")
-}
-
 /// A running `lotstation central`; killed when dropped.
 pub struct Central {
     pub child: Child,
@@ -40,7 +36,7 @@ impl Central {
     }
 
     fn spawn(listen: &str, data: &Path, extra: &[&str], rust_log: Option<&str>) -> Central {
-        let mut cmd = Command::new(bin());
+        let mut cmd = Command::new(crate::util::bin());
         cmd.args([
             "central",
             "--listen",

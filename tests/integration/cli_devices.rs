@@ -4,13 +4,9 @@
 
 use std::process::Command;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lotstation")
-}
-
 #[test]
 fn devices_lists_the_serial_ports_and_usb_hid_devices_of_this_machine_as_json_and_text() {
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args(["devices", "--json"])
         .output()
         .unwrap();
@@ -34,7 +30,10 @@ fn devices_lists_the_serial_ports_and_usb_hid_devices_of_this_machine_as_json_an
             "{d}"
         );
     }
-    let o = Command::new(bin()).arg("devices").output().unwrap();
+    let o = Command::new(crate::util::bin())
+        .arg("devices")
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let text = String::from_utf8(o.stdout).unwrap();
     if devices.is_empty() {
@@ -52,7 +51,7 @@ fn devices_lists_the_serial_ports_and_usb_hid_devices_of_this_machine_as_json_an
 fn a_port_the_user_may_not_open_is_listed_with_the_fix() {
     // Needs root (to drop to `nobody` with setpriv) and a serial port that
     // is not world-writable, as /dev/ttyS* are on a stock system.
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args(["devices", "--json"])
         .output()
         .unwrap();
@@ -78,7 +77,7 @@ fn a_port_the_user_may_not_open_is_listed_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.path().join("lotstation");
-    std::fs::copy(bin(), &copy).unwrap();
+    std::fs::copy(crate::util::bin(), &copy).unwrap();
     let o = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&copy)

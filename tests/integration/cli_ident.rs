@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn lotstation(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let mut child = Command::new(crate::util::bin())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

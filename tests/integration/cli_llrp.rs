@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 fn lotstation(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    Command::new(crate::util::bin())
         .args(args)
         .output()
         .expect("start lotstation")

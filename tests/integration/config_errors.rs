@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use lotstation::config::{Config, DEFAULT_CONFIG};
 
 fn lotstation(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    Command::new(crate::util::bin())
         .args(args)
         .output()
         .expect("run lotstation")

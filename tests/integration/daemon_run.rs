@@ -6,16 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lotstation")
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 fn lotstation(args: &[&str]) -> Output {
-    Command::new(bin())
+    Command::new(crate::util::bin())
         .args(args)
         .output()
         .expect("run lotstation")
@@ -24,7 +16,7 @@ fn lotstation(args: &[&str]) -> Output {
 /// The demo configuration with its store in `dir` and the capture played
 /// with no delays.
 fn demo_config(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
+    let text = std::fs::read_to_string(crate::util::repo("config/demo.toml")).unwrap();
     let text = text
         .replace(
             "path = \"demo-state/station.redb\"",
@@ -32,11 +24,17 @@ fn demo_config(dir: &Path) -> PathBuf {
         )
         .replace(
             "seed_files = [\"demo-data/master.json\"]",
-            &format!("seed_files = [{:?}]", repo("config/demo-data/master.json")),
+            &format!(
+                "seed_files = [{:?}]",
+                crate::util::repo("config/demo-data/master.json")
+            ),
         )
         .replace(
             "path = \"../hardware-fixtures/demo/scans.replay\"",
-            &format!("path = {:?}", repo("hardware-fixtures/demo/scans.replay")),
+            &format!(
+                "path = {:?}",
+                crate::util::repo("hardware-fixtures/demo/scans.replay")
+            ),
         )
         .replace("speed = 4.0", "speed = 0.0")
         // Tests run side by side: each daemon's API takes a free port.
@@ -180,7 +178,7 @@ level = "warn"
 format = "text"
 "#,
         store = dir.join("station.redb"),
-        seed = repo("config/demo-data/master.json"),
+        seed = crate::util::repo("config/demo-data/master.json"),
     );
     let path = dir.join("crash.toml");
     std::fs::write(&path, text).unwrap();
@@ -188,7 +186,7 @@ format = "text"
 }
 
 fn start(config: &Path) -> Child {
-    Command::new(bin())
+    Command::new(crate::util::bin())
         .args(["run", "--config", config.to_str().unwrap()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -4,15 +4,11 @@
 //! group; udev rules pass `udevadm verify` where udev is new enough (254+);
 //! and the unit says what the station's deployment needs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 fn unit_text() -> String {
-    std::fs::read_to_string(repo("systemd/lotstation.service")).unwrap()
+    std::fs::read_to_string(crate::util::repo("systemd/lotstation.service")).unwrap()
 }
 
 /// `systemd-analyze` (the systemd package; `.ci/run` installs it).
@@ -33,7 +29,7 @@ fn unit_root(unit: &str) -> tempfile::TempDir {
     let units = root.path().join("etc/systemd/system");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&units).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_lotstation"), bin.join("lotstation")).unwrap();
+    std::fs::copy(crate::util::bin(), bin.join("lotstation")).unwrap();
     std::fs::write(units.join("lotstation.service"), unit).unwrap();
     root
 }
@@ -71,7 +67,7 @@ fn the_unit_passes_systemd_analyze_verify_without_a_word() {
 fn the_unit_sandbox_rates_at_most_2_in_systemd_analyze_security() {
     let o = systemd_analyze()
         .args(["security", "--offline=yes", "--no-pager"])
-        .arg(repo("systemd/lotstation.service"))
+        .arg(crate::util::repo("systemd/lotstation.service"))
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
@@ -156,7 +152,7 @@ fn the_unit_runs_the_checked_config_as_its_own_user_with_devices_but_no_privileg
     // PrivateDevices= would hide the scanners from the sources.
     assert!(get("PrivateDevices").is_empty());
     // The store lives where the state directory is.
-    let default = std::fs::read_to_string(repo("config/lotstation.toml")).unwrap();
+    let default = std::fs::read_to_string(crate::util::repo("config/lotstation.toml")).unwrap();
     assert!(default.contains("path = \"/var/lib/lotstation/station.redb\""));
 }
 
@@ -166,7 +162,7 @@ fn the_sysusers_entry_creates_the_service_user_and_group() {
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     let o = Command::new("systemd-sysusers")
         .arg(format!("--root={}", root.path().display()))
-        .arg(repo("systemd/lotstation.sysusers"))
+        .arg(crate::util::repo("systemd/lotstation.sysusers"))
         .output()
         .expect("systemd-sysusers (systemd package)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -218,7 +214,7 @@ fn udevadm_with_verify() -> Option<String> {
 
 #[test]
 fn udev_rules_pass_udevadm_verify_where_udev_has_it() {
-    let mut rules: Vec<PathBuf> = std::fs::read_dir(repo("udev"))
+    let mut rules: Vec<PathBuf> = std::fs::read_dir(crate::util::repo("udev"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "rules"))

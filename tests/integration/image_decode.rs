@@ -358,10 +358,6 @@ fn datamatrix_success_rate_on_rotated_and_blurred_variants() {
     }
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lotstation")
-}
-
 #[test]
 fn decode_image_cli_reports_each_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -371,7 +367,7 @@ fn decode_image_cli_reports_each_file() {
     let png = encode(&dm_label(), ImageFormat::Png);
     std::fs::write(&bad, &png[..png.len() / 3]).unwrap();
 
-    let out = Command::new(bin())
+    let out = Command::new(crate::util::bin())
         .args(["decode-image", "--json"])
         .arg(&good)
         .output()
@@ -384,7 +380,7 @@ fn decode_image_cli_reports_each_file() {
     let ais = v["barcodes"][0]["decoded"]["ais"].as_array().unwrap();
     assert!(ais.contains(&serde_json::json!(["21", "S0001"])), "{ais:?}");
 
-    let out = Command::new(bin())
+    let out = Command::new(crate::util::bin())
         .args(["decode-image", "--json"])
         .arg(&good)
         .arg(&bad)
@@ -400,7 +396,7 @@ fn decode_image_cli_reports_each_file() {
     assert_eq!(lines[1]["ok"], false);
     assert_eq!(lines[1]["error"]["kind"], "damaged_image");
 
-    let out = Command::new(bin())
+    let out = Command::new(crate::util::bin())
         .arg("decode-image")
         .arg(&good)
         .output()
@@ -410,7 +406,7 @@ fn decode_image_cli_reports_each_file() {
         text.contains("GS1 DataMatrix (]d2)") && text.contains("(21)"),
         "{text}"
     );
-    let out = Command::new(bin())
+    let out = Command::new(crate::util::bin())
         .arg("decode-image")
         .arg(dir.path().join("missing.png"))
         .output()
@@ -455,7 +451,7 @@ level = "warn"
         ),
     )
     .unwrap();
-    let mut child = Command::new(bin())
+    let mut child = Command::new(crate::util::bin())
         .args(["run", "--config", config.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -27,7 +27,7 @@ fn station(dir: &Path) -> std::path::PathBuf {
 /// Run the station with stdin closed (it stops at once), standard error into
 /// `stderr_file`, and `JOURNAL_STREAM` as given.
 fn run(config: &Path, stderr_file: &Path, journal_stream: Option<String>) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotstation"));
+    let mut cmd = Command::new(crate::util::bin());
     cmd.args(["run", "--verdicts", "never", "--config"])
         .arg(config)
         .env_remove("NOTIFY_SOCKET")

@@ -110,7 +110,7 @@ fn a_non_loopback_address_without_a_token_stops_the_start_and_says_why() {
         .unwrap()
         .replace("listen = \"127.0.0.1:0\"", "listen = \"0.0.0.0:0\"");
     std::fs::write(&config, text).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let o = Command::new(crate::util::bin())
         .args(["run", "--config", &config])
         .output()
         .unwrap();
@@ -126,7 +126,7 @@ fn a_non_loopback_address_without_a_token_stops_the_start_and_says_why() {
         !dir.path().join("station.redb").exists(),
         "nothing was started"
     );
-    let c = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let c = Command::new(crate::util::bin())
         .args(["check-config", &config])
         .output()
         .unwrap();
@@ -144,7 +144,7 @@ fn a_port_in_use_stops_the_start_and_says_what_to_change() {
         &format!("listen = \"127.0.0.1:{port}\""),
     );
     std::fs::write(&config, text).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let o = Command::new(crate::util::bin())
         .args(["run", "--config"])
         .arg(&config)
         .output()
@@ -164,7 +164,7 @@ fn signers_are_added_from_stdin_listed_and_never_reused() {
     let dir = tempfile::tempdir().unwrap();
     let config = kiosk_config(dir.path(), "");
     let signer = |args: &[&str], stdin: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+        let mut c = Command::new(crate::util::bin())
             .arg("signer")
             .args(args)
             .arg("--config")

@@ -13,10 +13,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-pub fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 /// A station reading scans from standard input, seeded with the demo
 /// master data, its API on a free port; `extra` is appended to `[api]`.
 pub fn kiosk_config(dir: &Path, api_extra: &str) -> PathBuf {
@@ -51,7 +47,7 @@ level = "info"
 format = "text"
 "#,
         store = dir.join("station.redb"),
-        seed = repo("config/demo-data/master.json"),
+        seed = crate::util::repo("config/demo-data/master.json"),
     );
     let path = dir.join("kiosk.toml");
     std::fs::write(&path, text).unwrap();
@@ -71,7 +67,7 @@ impl Daemon {
     /// Start `lotstation run --config config` and wait for its API address
     /// (logged as `kiosk and API listening: http://ADDR/`).
     pub fn start(config: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+        let mut child = Command::new(crate::util::bin())
             .args(["run", "--verdicts", "always", "--config"])
             .arg(config)
             .env("NO_COLOR", "1")

@@ -13,11 +13,13 @@ const RANKS: &[(&str, u8)] = &[
     // Values and time: import nothing of the crate.
     ("model", 0),
     ("clock", 0),
+    ("backoff", 0),
     // Pure decoding.
     ("ident", 1),
     // Pure judgement, wire types, signer records.
     ("rules", 2),
     ("protocol", 2),
+    ("masterdata", 2),
     ("signers", 2),
     // Pure workflows.
     ("station", 3),

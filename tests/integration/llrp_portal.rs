@@ -227,7 +227,7 @@ async fn pallets_through_a_dock_door_become_receipts_and_a_checked_shipment_and_
     assert!(text.contains("EXTRA for SH-1: 70614141123451"), "{text}");
     assert!(text.contains("LOT_QUARANTINED"), "{text}");
     // The receipts are in the store.
-    let o = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let o = Command::new(crate::util::bin())
         .args(["lot", "show", "--store"])
         .arg(dir.path().join("station.redb"))
         .arg("09506000134352/L2024A")

@@ -381,7 +381,7 @@ async fn llrp_probe_prints_capabilities_and_reads_and_traces_frames_that_decode_
     let trace = dir.path().join("reader.trace");
     let (addr, trace2) = (reader.address(), trace.clone());
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_lotstation"))
+        std::process::Command::new(crate::util::bin())
             .args(["llrp", "probe", &addr, "--seconds", "1", "--trace-llrp"])
             .arg(&trace2)
             .output()
@@ -402,7 +402,7 @@ async fn llrp_probe_prints_capabilities_and_reads_and_traces_frames_that_decode_
         "{text}"
     );
     let decoded = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_lotstation"))
+        std::process::Command::new(crate::util::bin())
             .args(["llrp", "decode"])
             .arg(&trace)
             .output()

@@ -27,7 +27,7 @@ fn stdin_station(dir: &Path) -> PathBuf {
 }
 
 fn spawn(config: &Path, notify_socket: &str, watchdog_usec: Option<&str>) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotstation"));
+    let mut cmd = Command::new(crate::util::bin());
     cmd.args(["run", "--verdicts", "always", "--config"])
         .arg(config)
         .env("NOTIFY_SOCKET", notify_socket)

@@ -380,14 +380,6 @@ mod daemon {
     use super::{PATIENCE, garbage};
     use crate::fake_scanner::{FakeScanner, point_link};
 
-    fn bin() -> &'static str {
-        env!("CARGO_BIN_EXE_lotstation")
-    }
-
-    fn repo(p: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-    }
-
     /// An issue station reading one serial scanner behind `link`.
     fn config(dir: &Path, link: &Path) -> PathBuf {
         let text = format!(
@@ -421,7 +413,7 @@ level = "info"
 format = "text"
 "#,
             store = dir.join("station.redb"),
-            seed = repo("config/demo-data/master.json"),
+            seed = crate::util::repo("config/demo-data/master.json"),
         );
         let path = dir.join("serial.toml");
         std::fs::write(&path, text).unwrap();
@@ -457,7 +449,10 @@ format = "text"
     }
 
     fn run(args: &[&str]) -> String {
-        let o = Command::new(bin()).args(args).output().unwrap();
+        let o = Command::new(crate::util::bin())
+            .args(args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     }
@@ -479,7 +474,7 @@ format = "text"
         let mut scanner = FakeScanner::plug();
         point_link(&link, scanner.path());
         let cfg = config(dir.path(), &link);
-        let mut child = Command::new(bin())
+        let mut child = Command::new(crate::util::bin())
             .args(["run", "--config", cfg.to_str().unwrap()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -10,7 +10,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::central_util::{Central, JsonValue, bin, free_port, runtime, sent, wait_until};
+use crate::central_util::{Central, JsonValue, free_port, runtime, sent, wait_until};
 
 pub(crate) const HONEY: &str = "09506000134376";
 /// A complete supplier label: receiving it again and again is accepted
@@ -131,7 +131,7 @@ impl Station {
     }
 
     fn spawn(config: &Path, env: &[(&str, &str)], capture: bool) -> Station {
-        let mut child = Command::new(bin())
+        let mut child = Command::new(crate::util::bin())
             .args(["run", "--config", config.to_str().unwrap()])
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
@@ -256,7 +256,7 @@ fn central_count(url: &str, station: &str) -> usize {
 }
 
 pub(crate) fn outbox(config_store: &Path) -> serde_json::Value {
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args([
             "outbox",
             "--json",
@@ -423,7 +423,7 @@ fn a_hold_set_centrally_reaches_a_running_station_and_the_next_scan_of_that_lot_
     let mut station = Station::start(&cfg);
     station.scan("WO-1");
     feed(&mut station, 1, HONEY_LOT);
-    let hold = Command::new(bin())
+    let hold = Command::new(crate::util::bin())
         .args([
             "central",
             "hold",
@@ -489,7 +489,10 @@ fn a_hold_an_offline_station_could_not_know_comes_back_as_an_exception_with_the_
     let data = dir.path().join("central");
     let master_file = master(dir.path());
     let admin = |args: &[&str]| {
-        let o = Command::new(bin()).args(args).output().unwrap();
+        let o = Command::new(crate::util::bin())
+            .args(args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     // Decided centrally while the station cannot be reached.
@@ -564,7 +567,7 @@ fn a_transaction_central_rejects_is_parked_and_outbox_retry_sends_it_again_after
     )
     .unwrap();
     let import = |file: &Path| {
-        let o = Command::new(bin())
+        let o = Command::new(crate::util::bin())
             .args([
                 "central",
                 "import",
@@ -614,13 +617,13 @@ fn a_transaction_central_rejects_is_parked_and_outbox_retry_sends_it_again_after
     )
     .unwrap();
     for (_, id) in &acked {
-        let o = Command::new(bin())
+        let o = Command::new(crate::util::bin())
             .args(["outbox", "retry", id, "--store", store.to_str().unwrap()])
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args(["sync", "--once", "--config", cfg.to_str().unwrap()])
         .output()
         .unwrap();

@@ -13,7 +13,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::central_util::{Central, JsonValue, bin, free_port, runtime, sent, wait_until};
+use crate::central_util::{Central, JsonValue, free_port, runtime, sent, wait_until};
 use crate::sync::{LONG, Station, config, feed, outbox, receipt};
 
 /// A certificate authority made for one test.
@@ -124,7 +124,7 @@ fn sent_tls(
 
 /// `lotstation sync --once`: (success, stdout, stderr).
 fn sync_once(cfg: &Path) -> (bool, String, String) {
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args(["sync", "--once", "--config", p(cfg)])
         .output()
         .unwrap();
@@ -325,7 +325,7 @@ fn a_central_requiring_client_certificates_takes_the_station_with_its_certificat
     );
 
     // Admin commands reach the same server with the CA and a certificate.
-    let hold = Command::new(bin())
+    let hold = Command::new(crate::util::bin())
         .args([
             "central",
             "hold",
@@ -346,7 +346,7 @@ fn a_central_requiring_client_certificates_takes_the_station_with_its_certificat
         "{}",
         String::from_utf8_lossy(&hold.stderr)
     );
-    let hold = Command::new(bin())
+    let hold = Command::new(crate::util::bin())
         .args([
             "central",
             "hold",
@@ -471,7 +471,7 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
 
     const UNKNOWN: &str = "tok-UNKNOWN-4e6a8c0b2d1f";
     std::fs::write(&token_file, UNKNOWN).unwrap();
-    let o = Command::new(bin())
+    let o = Command::new(crate::util::bin())
         .args(["sync", "--once", "--config", p(&file_cfg)])
         .env("RUST_LOG", "trace")
         .output()

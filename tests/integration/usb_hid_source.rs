@@ -4,7 +4,6 @@
 //! tested in the QEMU tier (`tests/qemu/`).
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -74,10 +73,6 @@ async fn an_absent_scanner_is_reported_as_no_device_and_the_source_stops_on_canc
     }
 }
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 #[test]
 fn the_daemon_keeps_working_when_its_usb_scanner_is_missing() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,11 +108,11 @@ level = "info"
 format = "text"
 "#,
             store = dir.path().join("station.redb"),
-            seed = repo("config/demo-data/master.json"),
+            seed = crate::util::repo("config/demo-data/master.json"),
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotstation"))
+    let mut child = Command::new(crate::util::bin())
         .args(["run", "--config", config.to_str().unwrap()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -54,8 +54,8 @@ pub use codec::{DecodeError, DecodeErrorKind, EncodeError, FrameSplitter};
 pub use messages::{Envelope, Message};
 pub use setup::{ReaderPlan, StartMode};
 
+use crate::backoff::Backoff;
 use crate::model::{GpiChange, PortalInput, TagRead};
-use crate::source::backoff::Backoff;
 use crate::source::status::{DeviceState, StatusReporter};
 use messages::{
     CONNECTION_CLIENT_EXISTS, CONNECTION_SUCCESS, Capabilities, CustomMessage, IMPINJ_PEN,
@@ -581,6 +581,7 @@ pub async fn run(
 ) -> Counters {
     let (initial, max) = settings.backoff;
     let mut backoff = Backoff::new(initial, max);
+    let mut rng = fastrand::Rng::new();
     let mut total = Counters::default();
     loop {
         let (end, counters, connected) =
@@ -592,14 +593,14 @@ pub async fn run(
             SessionError::Cancelled => break,
             e => e.to_string(),
         };
-        let delay = backoff.next_delay();
+        let delay = backoff.next_delay(&mut rng);
         if connected {
             status.set(DeviceState::Disconnected {
                 reason: reason.clone(),
             });
         }
         status.set(DeviceState::Retrying {
-            attempt: backoff.attempt(),
+            attempt: backoff.failures(),
             reason,
         });
         tokio::select! {

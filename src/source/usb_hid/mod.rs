@@ -40,8 +40,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Frame;
-use super::backoff::Backoff;
 use super::status::{DeviceState, StatusReporter};
+use crate::backoff::Backoff;
 use crate::ident::AimId;
 use report::{KeyboardDecoder, KeyboardSettings, Outcome, PosAssembler, PosSettings, ReportError};
 
@@ -589,7 +589,8 @@ fn io_thread(
     };
     let arrived = Arc::new(AtomicBool::new(false));
     let _registration = watch_arrivals(&ctx, &s.device, &arrived);
-    let mut backoff = Backoff::device();
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+    let mut rng = fastrand::Rng::new();
     let mut seq = 0u64;
     while !cancel.is_cancelled() {
         let delay = match open(s) {
@@ -606,7 +607,7 @@ fn io_thread(
                     Stop::Lost(reason) => {
                         tracing::warn!(source = %s.name, %reason, "USB HID scanner lost");
                         status.set(DeviceState::Disconnected { reason });
-                        backoff.next_delay()
+                        backoff.next_delay(&mut rng)
                     }
                 }
             }
@@ -623,12 +624,12 @@ fn io_thread(
                     ),
                     path,
                 });
-                backoff.next_delay().max(POLL_INTERVAL)
+                backoff.next_delay(&mut rng).max(POLL_INTERVAL)
             }
             Err(OpenError::Usb { what, error }) => {
-                let delay = backoff.next_delay();
+                let delay = backoff.next_delay(&mut rng);
                 status.set(DeviceState::Retrying {
-                    attempt: backoff.attempt(),
+                    attempt: backoff.failures(),
                     reason: format!("{what}: {error}"),
                 });
                 delay

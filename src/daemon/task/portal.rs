@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
-use super::task::StationTask;
+use super::StationTask;
 use crate::events::StationEvent;
 use crate::station::portal::{
     CyclePlan, Direction, DoorCycle, Portal, PortalEvent, PortalInput, plan_cycle,

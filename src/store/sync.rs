@@ -16,7 +16,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use crate::model::{ItemCode, Location, Lot, LotKey, LotNo, LotStatus, TxId};
 use crate::protocol::ChangeData;
 use crate::store::schema::*;
-use crate::store::writer::{Tables, get_lot, put_lot};
+use crate::store::writer::{Tables, get_lot, put_lot, put_row};
 use crate::store::{CentralStatus, ExceptionKind, StoreError, SyncException, SyncState};
 
 /// What a push answer does to the store.
@@ -139,16 +139,6 @@ pub(crate) fn apply_changes(
     Ok(out)
 }
 
-fn put<T: Stored>(
-    t: &mut Table<'_, &'static str, &'static [u8]>,
-    id: &str,
-    v: &T,
-) -> Result<(), StoreError> {
-    let bytes = encode(v).map_err(StoreError::Encode)?;
-    t.insert(id, bytes.as_slice())?;
-    Ok(())
-}
-
 fn apply_one(
     m: &mut MasterTables<'_>,
     t: &mut Tables<'_>,
@@ -184,7 +174,7 @@ fn apply_one(
                 out.statuses.push((key, d.status));
             }
         }
-        ChangeData::Item(i) => put(&mut m.items, &i.code.0, i)?,
+        ChangeData::Item(i) => put_row(&mut m.items, &i.code.0, i)?,
         ChangeData::ItemDeleted(code) => {
             m.items.remove(code.as_str())?;
         }
@@ -194,7 +184,7 @@ fn apply_one(
             {
                 m.glns.remove(g.as_str())?;
             }
-            put(&mut m.locations, &l.code.0, l)?;
+            put_row(&mut m.locations, &l.code.0, l)?;
             if let Some(g) = &l.gln {
                 m.glns.insert(g.as_str(), l.code.0.as_str())?;
             }
@@ -223,7 +213,7 @@ fn apply_one(
                 new.issued = old.issued;
                 new.issued_lots = old.issued_lots;
             }
-            put(&mut t.work_orders, &new.id, &new)?;
+            put_row(&mut t.work_orders, &new.id, &new)?;
         }
         ChangeData::WorkOrderDeleted(id) => {
             t.work_orders.remove(id.as_str())?;
@@ -235,7 +225,7 @@ fn apply_one(
             {
                 new.shipped = old.shipped;
             }
-            put(&mut t.shipments, &new.id, &new)?;
+            put_row(&mut t.shipments, &new.id, &new)?;
         }
         ChangeData::ShipmentDeleted(id) => {
             t.shipments.remove(id.as_str())?;

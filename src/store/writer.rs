@@ -483,7 +483,8 @@ fn commit_one(
     Ok(Ok(Committed::New { id: tx.id, seq }))
 }
 
-fn put_row<T: Stored>(
+/// Write one master-data row (item, location, work order, shipment) by id.
+pub(crate) fn put_row<T: Stored>(
     t: &mut Table<'_, &'static str, &'static [u8]>,
     id: &str,
     v: &T,

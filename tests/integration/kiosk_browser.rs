@@ -62,7 +62,16 @@ fn start_driver() -> (Driver, u16) {
         .local_addr()
         .unwrap()
         .port();
+    // The browser runs on the machine's real clock, also in CI's runs with
+    // the clock shifted (libfaketime preloaded): Chromium is not lotstation,
+    // and under libfaketime it sometimes exits as it starts ("Chrome
+    // instance exited"). The daemon and this test stay shifted; the page
+    // only formats the daemon's timestamps, it never reads its own clock
+    // for what it shows.
     let child = Command::new(CHROMEDRIVER)
+        .env_remove("LD_PRELOAD")
+        .env_remove("FAKETIME")
+        .env_remove("FAKETIME_DONT_FAKE_MONOTONIC")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

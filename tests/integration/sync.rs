@@ -269,7 +269,7 @@ pub(crate) fn outbox(config_store: &Path) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-fn set_faults(url: &str, faults: serde_json::Value) {
+pub(crate) fn set_faults(url: &str, faults: serde_json::Value) {
     runtime().block_on(async {
         let r = reqwest::Client::new()
             .put(format!("{url}/v1/admin/faults"))

@@ -14,7 +14,7 @@ use rcgen::{
 };
 
 use crate::central_util::{Central, JsonValue, free_port, runtime, sent, wait_until};
-use crate::sync::{LONG, Station, config, feed, outbox, receipt};
+use crate::sync::{LONG, Station, config, feed, outbox, receipt, set_faults};
 
 /// A certificate authority made for one test.
 struct Ca {
@@ -413,7 +413,11 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
     wait_until(LONG, "the station to log that it is offline", || {
         station.errs().iter().any(|l| l.contains("unreachable"))
     });
-    // Then it answers, failing and breaking every other request.
+    // Then it answers, failing and breaking every other request. With seed
+    // 66 the first three requests are refused or broken (500, 500, reset),
+    // whichever the station sends first: with seed 7 the first request went
+    // through, and when it was the push of all three receipts the station
+    // saw no fault at all (it depended on the order of push and pulls).
     let central = Central::start_logged(
         &format!("127.0.0.1:{port}"),
         &d.join("central"),
@@ -425,7 +429,7 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
             "--fault",
             "reset=0.3",
             "--fault",
-            "seed=7",
+            "seed=66",
         ],
         "debug",
     );
@@ -446,6 +450,9 @@ fn bearer_tokens_inline_and_from_a_file_never_appear_in_the_logs_of_station_or_c
 
     // Token file, RUST_LOG=trace: delivered, then the file holds another
     // station's token (403) and then one the server does not know (401).
+    // The faults are off from here: a reset after the central committed
+    // would leave a delivered transaction pending when the station stops.
+    set_faults(&central.url, serde_json::json!({}));
     let token_file = d.join("sync-token");
     std::fs::write(&token_file, format!("{TOKEN_FILE}\n")).unwrap();
     let file_cfg = config(d, "dock-file", "receive", &central.url, "");

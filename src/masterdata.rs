@@ -368,49 +368,47 @@ impl<'a> Fields<'a> {
     /// A date: `YYYY-MM-DD`, or days from the import's day (`today`,
     /// `+25d`, `-3d`).
     fn date_opt(&self, name: &str) -> FieldResult<Option<Date>> {
-        let Some(s) = self.str_opt(name)? else {
-            return Ok(None);
-        };
-        if let Some(off) = DayOffset::parse(&s) {
-            return off.date(self.anchor.today).map(Some).ok_or_else(|| {
-                self.problem(
-                    name,
-                    format!("`{s}` from {} is outside the calendar", self.anchor.today),
-                )
-            });
-        }
-        s.parse::<Date>().map(Some).map_err(|_| {
-            self.problem(
-                name,
-                format!(
-                    "`{s}` is not a date: use YYYY-MM-DD, e.g. 2026-12-31, or days from the                      import's day, e.g. today, +25d or -3d"
-                ),
-            )
-        })
+        self.relative_opt(
+            name,
+            |off| off.date(self.anchor.today),
+            self.anchor.today,
+            "a date: use YYYY-MM-DD, e.g. 2026-12-31, or days from the import's day, e.g. \
+             today, +25d or -3d",
+        )
     }
 
     /// An instant: RFC 3339, or whole days (24 h) from the import's instant
     /// (`today`, `+25d`, `-3d`).
     fn timestamp_opt(&self, name: &str) -> FieldResult<Option<Timestamp>> {
+        self.relative_opt(
+            name,
+            |off| off.instant(self.anchor.now),
+            self.anchor.now,
+            "an instant: use RFC 3339, e.g. 2026-03-01T08:00:00Z, or days from the import, \
+             e.g. -3d",
+        )
+    }
+
+    /// A field that is a day offset from the import (resolved by `resolve`
+    /// against `from`) or a value of its own format (`is_not` says which).
+    fn relative_opt<T: FromStr>(
+        &self,
+        name: &str,
+        resolve: impl Fn(DayOffset) -> Option<T>,
+        from: impl fmt::Display,
+        is_not: &str,
+    ) -> FieldResult<Option<T>> {
         let Some(s) = self.str_opt(name)? else {
             return Ok(None);
         };
         if let Some(off) = DayOffset::parse(&s) {
-            return off.instant(self.anchor.now).map(Some).ok_or_else(|| {
-                self.problem(
-                    name,
-                    format!("`{s}` from {} is outside the calendar", self.anchor.now),
-                )
+            return resolve(off).map(Some).ok_or_else(|| {
+                self.problem(name, format!("`{s}` from {from} is outside the calendar"))
             });
         }
-        s.parse::<Timestamp>().map(Some).map_err(|_| {
-            self.problem(
-                name,
-                format!(
-                    "`{s}` is not an instant: use RFC 3339, e.g. 2026-03-01T08:00:00Z, or days                      from the import, e.g. -3d"
-                ),
-            )
-        })
+        s.parse::<T>()
+            .map(Some)
+            .map_err(|_| self.problem(name, format!("`{s}` is not {is_not}")))
     }
 
     fn status_of(&self, name: &str, s: &str) -> FieldResult<LotStatus> {

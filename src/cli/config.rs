@@ -1,7 +1,7 @@
 //! `lotstation check-config` and `lotstation print-default-config`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -9,6 +9,25 @@ use clap::Args;
 use lotstation::config::{self, Config};
 
 use super::{EXIT_REJECTED, out};
+
+/// The station configuration at `path`; when it is refused, each problem
+/// and how to check the file are printed and `None` is returned.
+pub(super) fn load_or_report(path: &Path) -> Option<Config> {
+    match Config::load(path) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            for e in errors.iter() {
+                out::error(&e.to_string());
+            }
+            out::error(&format!(
+                "{}: configuration rejected; check it with `lotstation check-config {}`",
+                path.display(),
+                path.display()
+            ));
+            None
+        }
+    }
+}
 
 /// Check a configuration file without starting anything.
 ///

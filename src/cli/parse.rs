@@ -8,7 +8,6 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use lotstation::config::Config;
 use lotstation::ident::{self, AimId, DecodeOptions, Decoded, IdentError, InternalRules};
 use lotstation::source::stdin;
 use lotstation::station::scan::{self, Reading};
@@ -104,37 +103,23 @@ impl ParseArgs {
     }
 }
 
-/// The decode options and own code patterns: the station's, with --config.
-fn rules(args: &ParseArgs) -> anyhow::Result<Result<(DecodeOptions, InternalRules), ExitCode>> {
+/// The decode options and own code patterns: the station's, with --config;
+/// `None` when that configuration is refused (its problems are printed).
+fn rules(args: &ParseArgs) -> Option<(DecodeOptions, InternalRules)> {
     let Some(path) = &args.config else {
-        return Ok(Ok((args.options(), InternalRules::defaults())));
+        return Some((args.options(), InternalRules::defaults()));
     };
-    match Config::load(path) {
-        Ok(c) => {
-            let mut opts = c.decode;
-            if args.assume_symbology.is_some() {
-                opts.assume_symbology = args.assume_symbology;
-            }
-            Ok(Ok((opts, c.codes)))
-        }
-        Err(errors) => {
-            for e in errors.iter() {
-                out::error(&e.to_string());
-            }
-            out::error(&format!(
-                "{}: configuration rejected; check it with `lotstation check-config {}`",
-                path.display(),
-                path.display()
-            ));
-            Ok(Err(ExitCode::from(super::EXIT_FAILURE)))
-        }
+    let c = super::config::load_or_report(path)?;
+    let mut opts = c.decode;
+    if args.assume_symbology.is_some() {
+        opts.assume_symbology = args.assume_symbology;
     }
+    Some((opts, c.codes))
 }
 
 pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
-    let (opts, codes) = match rules(&args)? {
-        Ok(r) => r,
-        Err(code) => return Ok(code),
+    let Some((opts, codes)) = rules(&args) else {
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
     };
     if args.jsonl {
         return run_jsonl(&opts, &codes);

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use lotstation::config::Config;
 use lotstation::daemon;
 use lotstation::events::Feedback;
 use lotstation::telemetry;
@@ -53,19 +52,8 @@ enum Verdicts {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut config = match Config::load(&args.config) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors.iter() {
-                out::error(&e.to_string());
-            }
-            out::error(&format!(
-                "{}: configuration rejected; check it with `lotstation check-config {}`",
-                args.config.display(),
-                args.config.display()
-            ));
-            return Ok(ExitCode::from(EXIT_FAILURE));
-        }
+    let Some(mut config) = super::config::load_or_report(&args.config) else {
+        return Ok(ExitCode::from(EXIT_FAILURE));
     };
     if let Err(e) = telemetry::init(&config.log.level, config.log.format) {
         out::error(&e);

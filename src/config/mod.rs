@@ -879,7 +879,7 @@ impl Config {
 
     /// The plant's date at `now`, in the station's time zone.
     pub fn today(&self, now: jiff::Timestamp) -> Date {
-        now.to_zoned(self.station.timezone.clone()).date()
+        crate::clock::Anchor::at(now, &self.station.timezone).today
     }
 
     /// The rules context for a move judged on `today` (no supervisor present;

@@ -69,7 +69,7 @@ pub fn load(s: &ReplaySettings) -> Result<Vec<capture::CapturedFrame>, ReplayErr
         path: s.path.clone(),
         source,
     })?;
-    let today = s.clock.now().to_zoned(s.timezone.clone()).date();
+    let today = crate::clock::Anchor::at(s.clock.now(), &s.timezone).today;
     capture::parse(&text, s.max_frame_bytes, today).map_err(|source| ReplayError::Format {
         name: s.name.clone(),
         path: s.path.clone(),

@@ -98,15 +98,16 @@ impl Scan {
 /// [`Scan::Internal`]; other plain text → [`Scan::Plain`]; an error →
 /// [`Scan::Unreadable`].
 pub fn classify(decoded: Result<Decoded, IdentError>, codes: &InternalRules) -> Scan {
-    match decoded {
-        Err(e) => Scan::Unreadable(e),
-        Ok(Decoded::Gs1 { element_string, .. }) => Scan::Gs1(element_string),
-        Ok(Decoded::DigitalLink { link, .. }) => Scan::Gs1(link.element_string),
-        Ok(Decoded::Plain { text, .. }) => match codes.classify(&text) {
-            Some(code) => Scan::Internal(code),
-            None => Scan::Plain(text),
-        },
+    let own_code = match &decoded {
+        Ok(Decoded::Plain { text, .. }) => codes.classify(text),
+        _ => None,
+    };
+    Reading {
+        symbology: None,
+        decoded,
+        own_code,
     }
+    .into_scan()
 }
 
 #[cfg(test)]

@@ -203,6 +203,36 @@ mod tests {
     }
 
     #[test]
+    fn relative_dates_resolve_against_the_anchor_and_bad_ones_say_what_is_allowed() {
+        let anchor = crate::clock::anchor_for_tests(); // 2026-03-14T09:00:00Z
+        let text = "item,lot,production_date,expiry_date,received_at\n\
+                    09506000134352,A1,-63d,+292d,-58d\n09506000134352,A2,today,2027-01-08,\n";
+        let d = parse_csv("lots.csv", text, None, &anchor).unwrap();
+        let (a1, a2) = (&d.lots[0].value, &d.lots[1].value);
+        assert_eq!(a1.production_date, Some(jiff::civil::date(2026, 1, 10)));
+        assert_eq!(a1.expiry_date, Some(jiff::civil::date(2026, 12, 31)));
+        assert_eq!(
+            a1.received_at,
+            Some("2026-01-15T09:00:00Z".parse().unwrap())
+        );
+        assert_eq!(a2.production_date, Some(anchor.today));
+        assert_eq!(a2.expiry_date, Some(jiff::civil::date(2027, 1, 8)));
+        let text = "item,lot,expiry_date,received_at\n\
+                    09506000134352,A1,soon,\n09506000134352,A2,,-3w\n";
+        let err = parse_csv("lots.csv", text, None, &anchor).unwrap_err();
+        let msgs: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "`soon` is not a date: use YYYY-MM-DD, e.g. 2026-12-31, or days from the \
+                 import's day, e.g. today, +25d or -3d",
+                "`-3w` is not an instant: use RFC 3339, e.g. 2026-03-01T08:00:00Z, or days \
+                 from the import, e.g. -3d",
+            ]
+        );
+    }
+
+    #[test]
     fn csv_kind_comes_from_the_header_and_bad_quantities_name_the_line() {
         let text = "code,description,unit\n09506000134352,Oats,kg\n";
         let d = parse_csv("items.csv", text, None, &crate::clock::anchor_for_tests()).unwrap();

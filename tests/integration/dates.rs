@@ -3,14 +3,11 @@
 //! same day, so a label's expiry means the same thing on any date, under
 //! `faketime` too.
 
-use lotstation::clock::{Clock, DayOffset};
+use lotstation::clock::{Anchor, Clock, DayOffset};
 
 /// The GS1 date (YYMMDD) `days` days from today (UTC).
 pub(crate) fn yymmdd(days: i32) -> String {
-    let today = Clock::system()
-        .now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
+    let today = Anchor::utc(Clock::system().now()).today;
     DayOffset(days)
         .date(today)
         .expect("a test date inside the calendar")
